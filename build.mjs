@@ -1,0 +1,30 @@
+// Bundles each entry point into one file: rsxcc's start-up time is part of the product, and
+// one bundled file loads far faster than hundreds of separate ESM imports.
+import { build } from 'esbuild';
+import { chmod, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+
+const entries = { rsxcc: 'cli/main.ts', chatlab: 'provision/main.ts' };
+
+await mkdir('dist', { recursive: true });
+for (const [name, entry] of Object.entries(entries)) {
+  if (!existsSync(entry)) continue;
+  const outfile = `dist/${name}.js`;
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: false,
+    sourcemap: false,
+    legalComments: 'none',
+    // CommonJS dependencies (posix-getopt, ltx) call require(): give the ESM bundle one.
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  await chmod(outfile, 0o755);
+}

@@ -1,0 +1,21 @@
+// The lab. Edit this file and run `chatlab generate` (e.g. ejabberdNodes: 3 for a three-node cluster).
+import type { LabSpec } from './model.ts';
+
+export const lab: LabSpec = {
+  name: 'chatlab',
+  zone: 'chat.test',
+  hostLabel: 'lab',
+  subnet: '192.168.56.0/21',
+  offsets: { workstation: 1, haproxy: 10, prosody: 11, ejabberdBase: 20, client: 100 },
+  domains: { prosody: 'prosody.chat.test', ejabberd: 'ejabberd.chat.test' },
+  ejabberdNodes: 2,
+  accounts: ['alice', 'bob', 'carol'],
+  ports: { c2s: 5222, c2sProxied: 5322, erlangDist: 5210, dns: 53 },
+  limits: { offlinePerUser: 20000, openFiles: 65536, maxSessions: 20000 },
+  erlang: { netTicktime: 8 },
+  vagrant: {
+    box: 'debian/bookworm64',
+    memoryMb: { haproxy: 512, prosody: 768, ejabberd: 1024 },
+    cpus: 1,
+  },
+};
