@@ -1,0 +1,163 @@
+// The ejabberd cluster: one ejabberd.yml for every node, an ejabberdctl.cfg per node, and a
+// provisioning script with which any node, started in any order, ends up in the cluster.
+import type { EjabberdNode, Lab } from '../model.ts';
+import { dedent, generated, type GeneratedFile } from './file.ts';
+import { roleScript } from './script.ts';
+
+export const certPath = (domain: string) => `/etc/ejabberd/certs/${domain}.pem`;
+
+export function ejabberdConfig(lab: Lab): string {
+  const { spec } = lab;
+  const listener = (port: number, proxied: boolean) =>
+    [
+      `  - port: ${port}`,
+      '    ip: "0.0.0.0"',
+      '    module: ejabberd_c2s',
+      '    starttls_required: true',
+      '    max_stanza_size: 1048576',
+      '    shaper: c2s_shaper',
+      '    access: c2s',
+      ...(proxied ? ['    # Only HAProxy connects here; it prepends a PROXY v2 header.', '    use_proxy_protocol: true'] : []),
+    ].join('\n');
+  return dedent`
+    hosts:
+      - ${spec.domains.ejabberd}
+
+    loglevel: info
+    log_rotate_size: 10485760
+    log_rotate_count: 2
+
+    certfiles:
+      - ${certPath(spec.domains.ejabberd)}
+
+    # Direct client port (tests reach a chosen node here) and the port behind HAProxy.
+    # No s2s listener: the lab's domains are not federated.
+    listen:
+    ${listener(spec.ports.c2s, false)}
+    ${listener(spec.ports.c2sProxied, true)}
+
+    s2s_access: none
+    auth_method: internal
+    # SCRAM: the server stores salted hashes, never the password.
+    auth_password_format: scram
+
+    acl:
+      local:
+        user_regexp: ""
+
+    access_rules:
+      local:
+        allow: local
+      c2s:
+        allow: all
+
+    shaper:
+      # Generous: the lab is load-tested from one machine.
+      c2s_rate:
+        rate: 1000000
+        burst_size: 1000000
+
+    shaper_rules:
+      max_user_sessions: 10
+      max_user_offline_messages: ${spec.limits.offlinePerUser}
+      c2s_shaper: c2s_rate
+
+    modules:
+      mod_disco: {}
+      mod_roster: {}
+      mod_ping: {}
+      mod_offline:
+        access_max_user_messages: max_user_offline_messages
+      mod_stream_mgmt:
+        # Unacknowledged messages of a session that times out go back to offline storage.
+        resend_on_timeout: if_offline
+      mod_mam:
+        default: always
+    `;
+}
+
+export function ejabberdctlConfig(lab: Lab, node: EjabberdNode): string {
+  const tuple = `{${node.host.address.split('.').join(',')}}`;
+  return dedent`
+    ERLANG_NODE=${node.erlangNode}
+    # A fixed distribution port instead of epmd; the interface as an Erlang tuple, since
+    # INET_DIST_INTERFACE makes every ejabberdctl call start one more Erlang VM to parse it.
+    ERL_DIST_PORT=${lab.spec.ports.erlangDist}
+    # net_ticktime: a pulled cable is noticed in seconds, not after the default minute.
+    ERL_OPTIONS="-env ERL_CRASH_DUMP_BYTES 0 -kernel net_ticktime ${lab.spec.erlang.netTicktime} -kernel inet_dist_use_interface ${tuple}"
+    ERL_MAX_PORTS=${lab.spec.limits.openFiles}
+    EJABBERD_CONFIG_PATH=/etc/ejabberd/ejabberd.yml
+    CONTRIB_MODULES_CONF_DIR=/etc/ejabberd/modules.d
+    SPOOL_DIR=/var/lib/ejabberd
+    LOGS_DIR=/var/log/ejabberd
+    EJABBERD_PID_PATH=/run/ejabberd/ejabberd.pid
+    EJABBERD_BYPASS_WARNINGS=true
+  `;
+}
+
+export function generateEjabberd(lab: Lab): GeneratedFile[] {
+  const { spec } = lab;
+  const seed = lab.ejabberd[0]!;
+  return [
+    generated('ejabberd/ejabberd.yml', '#', 'ejabberd', ejabberdConfig(lab)),
+    generated('ejabberd/inetrc', '%', 'ejabberd', dedent`
+      {lookup, [file, dns]}.
+      {file, hosts, "/etc/hosts"}.
+      {file, resolv, "/etc/resolv.conf"}.
+    `),
+    ...lab.ejabberd.map((node) =>
+      generated(`ejabberd/${node.host.name}/ejabberdctl.cfg`, '#', 'ejabberd', ejabberdctlConfig(lab, node)),
+    ),
+    roleScript(lab, 'ejabberd', 'ejabberd', {
+      DOMAIN: spec.domains.ejabberd,
+      C2S_PORT: spec.ports.c2s,
+      SEED_NODE: seed.erlangNode,
+      ACCOUNTS: spec.accounts.join(' '),
+      JOIN_TIMEOUT: 600,
+    }, dedent`
+      [ -f "$HERE/$ROLE_HOST/ejabberdctl.cfg" ] || die "no ejabberd node named $ROLE_HOST in this lab"
+      ensure_packages ejabberd
+      install_block "$ROOT/lab/hosts" /etc/hosts || true
+      NODE=$(sed -n 's/^ERLANG_NODE=//p' "$HERE/$ROLE_HOST/ejabberdctl.cfg")
+      ADDRESS=$(awk -v h="$ROLE_HOST" '$3 == h { print $1 }' "$ROOT/lab/hosts")
+
+      changed=0
+      install_file "$HERE/ejabberd.yml" /etc/ejabberd/ejabberd.yml 640 root:ejabberd && changed=1
+      install_file "$HERE/$ROLE_HOST/ejabberdctl.cfg" /etc/ejabberd/ejabberdctl.cfg 640 root:ejabberd && changed=1
+      install_file "$HERE/inetrc" /etc/ejabberd/inetrc 644 root:root && changed=1
+      install_file "$SECRETS/$DOMAIN.pem" "/etc/ejabberd/certs/$DOMAIN.pem" 640 root:ejabberd && changed=1
+      # One random cookie for the whole lab, made once on the workstation: no copying between nodes.
+      install_file "$SECRETS/erlang.cookie" /var/lib/ejabberd/.erlang.cookie 400 ejabberd:ejabberd && changed=1
+      install_dir /var/lib/ejabberd 700 ejabberd:ejabberd
+      install_dir /var/log/ejabberd 750 ejabberd:ejabberd
+      install_dir /run/ejabberd 755 ejabberd:ejabberd
+      run_service ejabberd ejabberd.service "$changed" -- \\
+        setpriv --reuid=ejabberd --regid=ejabberd --init-groups \\
+        env HOME=/var/lib/ejabberd /usr/sbin/ejabberdctl foreground
+      wait_tcp "$ADDRESS" "$C2S_PORT" 120 || die "ejabberd is not listening on $ADDRESS:$C2S_PORT"
+
+      ctl() { ejabberdctl "$@"; }
+      if [ "$NODE" = "$SEED_NODE" ]; then
+        # Accounts live in the replicated database: the seed creates them once for every node.
+        registered=$(ctl registered_users "$DOMAIN")
+        for user in $ACCOUNTS; do
+          grep -qx "$user" <<<"$registered" && continue
+          ctl register "$user" "$DOMAIN" "$(cat "$SECRETS/accounts/$user@$DOMAIN")" >/dev/null
+          log "registered $user@$DOMAIN"
+          CHANGES=$((CHANGES + 1))
+        done
+      elif ! ctl list_cluster | grep -qF "$SEED_NODE"; then
+        # Any start order works: a joining node waits for the seed, then joins by itself.
+        deadline=$((SECONDS + JOIN_TIMEOUT))
+        until ctl --node "$SEED_NODE" status >/dev/null 2>&1; do
+          [ $SECONDS -lt $deadline ] || die "seed node $SEED_NODE did not come up within $JOIN_TIMEOUT s"
+          sleep 1
+        done
+        ctl join_cluster "$SEED_NODE" >/dev/null
+        log "joined the cluster of $SEED_NODE"
+        CHANGES=$((CHANGES + 1))
+      fi
+      finish
+    `),
+  ];
+}

@@ -1,0 +1,92 @@
+// The haproxy host: HAProxy in TCP mode in front of the ejabberd nodes, and the lab's DNS server.
+import type { Lab } from '../model.ts';
+import { dedent, generated, type GeneratedFile } from './file.ts';
+import { roleScript } from './script.ts';
+import { zonePath } from './dns.ts';
+
+/** The XMPP-level health check: a node is up when it answers a stream header with STARTTLS. */
+export function streamHeader(domain: string): string {
+  return `<?xml version='1.0'?><stream:stream to='${domain}' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`;
+}
+
+export function haproxyConfig(lab: Lab): string {
+  const { spec } = lab;
+  const servers = lab.ejabberd
+    .map((n) => `  server ${n.host.name} ${n.host.address}:${spec.ports.c2sProxied} check`)
+    .join('\n');
+  return dedent`
+    global
+      log stderr format short local0 notice
+      maxconn ${spec.limits.maxSessions}
+      # Local only (mode 600): the admin socket is never on the network.
+      stats socket /run/haproxy/admin.sock mode 600 level admin
+      stats timeout 30s
+      user haproxy
+      group haproxy
+      chroot /var/lib/haproxy
+
+    defaults
+      mode tcp
+      log global
+      option tcplog
+      option dontlognull
+      timeout connect 3s
+      # XMPP sessions idle for long stretches; clients ping well within an hour.
+      timeout client 1h
+      timeout server 1h
+      timeout tunnel 1h
+      timeout check 3s
+      # A connection whose node died is retried on another node instead of hanging.
+      retries 3
+      option redispatch
+
+    frontend xmpp_client
+      bind ${lab.haproxy.address}:${spec.ports.c2s}
+      maxconn ${spec.limits.maxSessions}
+      default_backend ejabberd
+
+    backend ejabberd
+      balance leastconn
+      option tcp-check
+      tcp-check send "${streamHeader(spec.domains.ejabberd)}"
+      tcp-check expect string urn:ietf:params:xml:ns:xmpp-tls
+      # PROXY v2 on every connection and check, so ejabberd logs the real client address.
+      # fall 3 at inter 2s: a busy node has 6 s to answer before it is taken out.
+      default-server send-proxy-v2 check-send-proxy inter 2s fastinter 1s downinter 1s fall 3 rise 2 on-marked-down shutdown-sessions
+    ` + servers;
+}
+
+export function generateHaproxy(lab: Lab): GeneratedFile[] {
+  return [
+    generated('haproxy/haproxy.cfg', '#', 'haproxy', haproxyConfig(lab)),
+    roleScript(lab, 'haproxy', 'haproxy', {
+      ADDRESS: lab.haproxy.address,
+      C2S_PORT: lab.spec.ports.c2s,
+      DNS_PORT: lab.spec.ports.dns,
+      ZONE_FILE: zonePath(lab),
+      ZONE_NAME: `db.${lab.spec.zone}`,
+    }, dedent`
+      ensure_packages haproxy bind9 bind9-utils
+      install_block "$ROOT/lab/hosts" /etc/hosts || true
+
+      dns_changed=0
+      install_file "$HERE/named.conf.options" /etc/bind/named.conf.options 644 root:bind && dns_changed=1
+      install_file "$HERE/named.conf.local" /etc/bind/named.conf.local 644 root:bind && dns_changed=1
+      install_file "$HERE/$ZONE_NAME" "$ZONE_FILE" 644 root:bind && dns_changed=1
+      install_dir /run/named 775 root:bind
+      install_dir /var/cache/bind 775 root:bind
+      named-checkconf -z /etc/bind/named.conf >/dev/null || die "named configuration does not load"
+      run_service named named.service "$dns_changed" -- named -f -u bind -c /etc/bind/named.conf
+
+      proxy_changed=0
+      install_file "$HERE/haproxy.cfg" /etc/haproxy/haproxy.cfg 644 root:root && proxy_changed=1
+      install_dir /run/haproxy 755 root:root
+      haproxy -c -q -f /etc/haproxy/haproxy.cfg || die "haproxy.cfg does not validate"
+      run_service haproxy haproxy.service "$proxy_changed" -- haproxy -W -db -f /etc/haproxy/haproxy.cfg
+
+      wait_tcp "$ADDRESS" "$DNS_PORT" 30 || die "named is not answering on $ADDRESS:$DNS_PORT"
+      wait_tcp "$ADDRESS" "$C2S_PORT" 30 || die "haproxy is not listening on $ADDRESS:$C2S_PORT"
+      finish
+    `),
+  ];
+}

@@ -1,0 +1,77 @@
+// Lab secrets: the Erlang cookie, account passwords, the lab CA and a certificate per domain.
+// Made once into the git-ignored state directory (mode 600 files in a 700 directory) and reused,
+// so every node and every run sees the same ones; missing pieces are added, nothing is replaced.
+import { randomBytes } from 'node:crypto';
+import { access, chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { Lab } from './model.ts';
+import { passwordFile, secretsDir } from './paths.ts';
+
+const exists = (file: string) => access(file).then(() => true, () => false);
+
+/** Letters and digits only: valid as an Erlang atom (cookie) and safe in any config syntax. */
+export function randomToken(length: number): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+  const bytes = randomBytes(length * 2);
+  let out = '';
+  // Rejection sampling keeps every character equally likely.
+  for (const byte of bytes) {
+    if (byte < 256 - (256 % alphabet.length)) out += alphabet[byte % alphabet.length];
+    if (out.length === length) return out;
+  }
+  return out + randomToken(length - out.length);
+}
+
+async function writeSecret(file: string, content: string | Buffer): Promise<boolean> {
+  if (await exists(file)) return false;
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, content, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return true;
+}
+
+const openssl = (args: string[], cwd: string) => execa('openssl', args, { cwd, stdin: 'ignore' });
+
+async function ensureCa(dir: string, made: string[]): Promise<void> {
+  if (await exists(path.join(dir, 'ca.crt'))) return;
+  await openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3650', '-subj', '/CN=chatlab lab CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  made.push('ca.key', 'ca.crt');
+}
+
+async function ensureDomainCert(dir: string, domain: string, made: string[]): Promise<void> {
+  if (await exists(path.join(dir, `${domain}.pem`))) return;
+  const ext = path.join(dir, `${domain}.ext`);
+  await writeFile(ext, `subjectAltName=DNS:${domain}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
+  await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', `${domain}.key`, '-out', `${domain}.csr`, '-subj', `/CN=${domain}`], dir);
+  await openssl(['x509', '-req', '-in', `${domain}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+    '-days', '825', '-extfile', ext, '-out', `${domain}.crt`], dir);
+  await Promise.all([rm(ext), rm(path.join(dir, `${domain}.csr`))]);
+  const [key, cert] = await Promise.all([readFile(path.join(dir, `${domain}.key`)), readFile(path.join(dir, `${domain}.crt`))]);
+  // ejabberd wants key and certificate in one file.
+  await writeSecret(path.join(dir, `${domain}.pem`), Buffer.concat([key, cert]));
+  made.push(`${domain}.key`, `${domain}.crt`, `${domain}.pem`);
+}
+
+/** Makes whatever is missing; returns the names of what it made. */
+export async function ensureSecrets(lab: Lab, state: string): Promise<string[]> {
+  const dir = secretsDir(state);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  const made: string[] = [];
+  if (await writeSecret(path.join(dir, 'erlang.cookie'), randomToken(32))) made.push('erlang.cookie');
+  for (const account of lab.accounts) {
+    if (await writeSecret(passwordFile(state, account.jid), randomToken(20))) made.push(`accounts/${account.jid}`);
+  }
+  await ensureCa(dir, made);
+  for (const domain of [lab.spec.domains.prosody, lab.spec.domains.ejabberd]) await ensureDomainCert(dir, domain, made);
+  // openssl honours the caller's umask: every file here ends up 600 regardless.
+  for (const name of await readdir(dir, { recursive: true })) {
+    const full = path.join(dir, name);
+    await chmod(full, (await stat(full)).isDirectory() ? 0o700 : 0o600);
+  }
+  return made;
+}

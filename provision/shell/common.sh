@@ -1,0 +1,152 @@
+# shellcheck shell=bash
+# The shared half of every role's provisioning script (prosody/, ejabberd/, haproxy/ provision.sh
+# source it). Everything here is idempotent: a second run on a provisioned host changes nothing and
+# says so. The only difference between a VM and a namespace host is the supervisor: systemd where
+# it is PID 1, plain background processes (pid files under /run/chatlab) where it is not.
+
+set -euo pipefail
+umask 022
+
+CHANGES=0
+ROLE_HOST=${CHATLAB_HOST:?CHATLAB_HOST (the lab host name) must be set}
+# shellcheck disable=SC2034 # read by the role scripts that source this file
+SECRETS=${CHATLAB_SECRETS:?CHATLAB_SECRETS (the lab secrets directory) must be set}
+
+log() { printf '%s: %s\n' "$ROLE_HOST" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+have_systemd() { [ -d /run/systemd/system ]; }
+
+# Installs what is missing; `apt-get update` only when something is. Without systemd, package
+# scripts must not start daemons (policy-rc.d 101), since the lab runner starts them itself.
+ensure_packages() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null | grep -qx installed || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  if ! have_systemd && [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+  fi
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+  CHANGES=$((CHANGES + 1))
+}
+
+# install_file SRC DST MODE OWNER:GROUP: copies only when content, mode or owner differ.
+# Returns 0 when it changed something, 1 when DST was already right.
+install_file() {
+  local src=$1 dst=$2 mode=$3 owner=$4
+  if [ -f "$dst" ] && [ ! -L "$dst" ] && cmp -s "$src" "$dst" &&
+    [ "$(stat -c '%a %U:%G' "$dst")" = "$mode $owner" ]; then
+    return 1
+  fi
+  # install(1) unlinks DST first: a packaged symlink (ejabberdctl.cfg -> ../default/ejabberd)
+  # becomes a file of this host's own instead of writing through to a shared target.
+  install -D -m "$mode" -o "${owner%:*}" -g "${owner#*:}" "$src" "$dst"
+  log "updated $dst"
+  CHANGES=$((CHANGES + 1))
+}
+
+# install_dir DIR MODE OWNER:GROUP
+install_dir() {
+  local dir=$1 mode=$2 owner=$3
+  if [ -d "$dir" ] && [ "$(stat -c '%a %U:%G' "$dir")" = "$mode $owner" ]; then return 0; fi
+  install -d -m "$mode" -o "${owner%:*}" -g "${owner#*:}" "$dir"
+  CHANGES=$((CHANGES + 1))
+}
+
+# A line-oriented block between markers in a system file (/etc/hosts): replaced only if it differs.
+install_block() {
+  local src=$1 dst=$2 begin="# BEGIN chatlab" end="# END chatlab" tmp
+  tmp=$(mktemp)
+  { [ -f "$dst" ] && sed "/^$begin\$/,/^$end\$/d" "$dst"; echo "$begin"; grep -v '^#' "$src"; echo "$end"; } >"$tmp"
+  if [ -f "$dst" ] && cmp -s "$tmp" "$dst"; then rm -f "$tmp"; return 1; fi
+  cat "$tmp" >"$dst"
+  rm -f "$tmp"
+  log "updated $dst"
+  CHANGES=$((CHANGES + 1))
+}
+
+# wait_tcp HOST PORT SECONDS: bounded wait for a listener.
+wait_tcp() {
+  local host=$1 port=$2 deadline=$((SECONDS + $3))
+  until (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; do
+    [ $SECONDS -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+
+daemon_pid() {
+  local pidfile=/run/chatlab/$1.pid pid
+  [ -f "$pidfile" ] || return 1
+  pid=$(cat "$pidfile")
+  kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+# run_service NAME UNIT RESTART -- CMD...: make the service run; RESTART=1 when its config changed.
+# With systemd: the package's unit. Without: CMD in its own session, pid in /run/chatlab/NAME.pid,
+# output in /var/log/chatlab/NAME.log, open-file limit raised first (setpriv keeps rlimits,
+# unlike su/runuser, whose PAM session would reset them to the login default of 1024).
+run_service() {
+  local name=$1 unit=$2 restart=$3 pid
+  shift 4
+  if have_systemd; then
+    systemd_limits "$unit" && restart=1
+    systemctl enable -q "$unit"
+    if [ "$restart" = 1 ] || ! systemctl -q is-active "$unit"; then
+      systemctl restart "$unit"
+      log "restarted $unit"
+      CHANGES=$((CHANGES + 1))
+    fi
+    return 0
+  fi
+  if pid=$(daemon_pid "$name"); then
+    [ "$restart" = 1 ] || return 0
+    stop_daemon "$name" "$pid"
+  fi
+  install -d -m 755 /run/chatlab /var/log/chatlab
+  ulimit -n "$OPEN_FILES"
+  setsid "$@" </dev/null >>"/var/log/chatlab/$name.log" 2>&1 &
+  echo $! >"/run/chatlab/$name.pid"
+  log "started $name (pid $!)"
+  CHANGES=$((CHANGES + 1))
+}
+
+# The same open-file limit under systemd as in the namespace lab, as a drop-in per unit.
+# Returns 0 when it changed the drop-in.
+systemd_limits() {
+  local unit=$1 tmp changed=1
+  tmp=$(mktemp)
+  printf '[Service]\nLimitNOFILE=%s\n' "$OPEN_FILES" >"$tmp"
+  if install_file "$tmp" "/etc/systemd/system/$unit.d/chatlab-limits.conf" 644 root:root; then
+    systemctl daemon-reload
+    changed=0
+  fi
+  rm -f "$tmp"
+  return $changed
+}
+
+# stop_daemon NAME PID: SIGTERM, bounded wait, then SIGKILL; only ever the recorded pid.
+stop_daemon() {
+  local name=$1 pid=$2 deadline=$((SECONDS + 20))
+  kill "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ $SECONDS -ge "$deadline" ]; then kill -9 "$pid" 2>/dev/null || true; break; fi
+    sleep 0.1
+  done
+  rm -f "/run/chatlab/$name.pid"
+  log "stopped $name (pid $pid)"
+}
+
+# Vagrant's hostname step leaves a failed ifup@eth1 unit behind; nothing else should be failed.
+finish() {
+  if have_systemd; then systemctl reset-failed 2>/dev/null || true; fi
+  if [ "$CHANGES" -eq 0 ]; then
+    log "already provisioned: nothing changed"
+  else
+    log "provisioned: $CHANGES change(s)"
+  fi
+}
