@@ -1,0 +1,62 @@
+// Turns received message stanzas into lines on stdout: text for people, JSON lines for programs.
+// Results go to stdout and nowhere else; progress and errors belong to stderr.
+import type { Element } from '@xmpp/xml';
+
+export interface ReceivedMessage {
+  from: string;
+  to: string;
+  type: string;
+  id: string | null;
+  body: string;
+  /** ISO 8601 UTC: the XEP-0203 delay stamp when there is a valid one, else the arrival time. */
+  stamp: string;
+  delayed: boolean;
+}
+
+const NS_DELAY = 'urn:xmpp:delay';
+
+/** The message a person would want to see, or undefined for stanzas with no body (chat states, receipts). */
+export function readMessage(stanza: Element, arrival: Date): ReceivedMessage | undefined {
+  if (stanza.name !== 'message') return undefined;
+  const body = stanza.getChildText('body');
+  if (body === null) return undefined;
+  const delay = stanza.getChild('delay', NS_DELAY);
+  const delayedAt = delay ? new Date(String(delay.attrs.stamp)) : undefined;
+  const stamp = delayedAt && !Number.isNaN(delayedAt.getTime()) ? delayedAt : arrival;
+  return {
+    from: String(stanza.attrs.from ?? ''),
+    to: String(stanza.attrs.to ?? ''),
+    type: String(stanza.attrs.type ?? 'normal'),
+    id: stanza.attrs.id === undefined ? null : String(stanza.attrs.id),
+    body,
+    stamp: stamp.toISOString(),
+    delayed: delay !== undefined,
+  };
+}
+
+export function formatJson(message: ReceivedMessage): string {
+  const { from, to, type, id, body, stamp, delayed } = message;
+  return `${JSON.stringify({ from, to, type, id, body, stamp, delayed })}\n`;
+}
+
+/**
+ * `2026-01-02 03:04:05Z alice@example.org/phone: first line`, further body lines indented, so a
+ * multi-line body cannot be mistaken for another message. A carriage return could overwrite
+ * what a terminal shows, so it becomes a line break too.
+ */
+export function formatText(message: ReceivedMessage): string {
+  const time = message.stamp.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  const kind = message.type === 'error' ? ' [error]' : '';
+  const lines = message.body.split(/\r\n|\r|\n/);
+  return `${time} ${message.from}${kind}: ${lines.join('\n    ')}\n`;
+}
+
+export type Formatter = (message: ReceivedMessage) => string;
+export const formatters: Record<'text' | 'json', Formatter> = { text: formatText, json: formatJson };
+
+/** Resolves once the line has been handed to the kernel: only then may the server forget the message. */
+export function writeOut(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(text, (error) => (error ? reject(error) : resolve()));
+  });
+}

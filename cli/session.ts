@@ -1,0 +1,419 @@
+// An authenticated XMPP session with a strict policy: TLS always (STARTTLS required, certificate
+// verified unless the caller explicitly says otherwise), every wait bounded, no reconnect, no
+// host-meta. Composed from @xmpp packages instead of @xmpp/client so that the unsafe defaults of
+// the bundle (auto-reconnect, optional STARTTLS, an SM counter that skips IQ replies) never run.
+//
+// Free of CLI concerns (no printing, no process.exit): the lab runner imports it to prove that a
+// real login works.
+import type { Socket as NetSocket } from 'node:net';
+import type { Element } from '@xmpp/xml';
+import type { Client } from '@xmpp/client-core';
+import type { IQCaller } from '@xmpp/iq/caller.js';
+import { AuthError, DataError, RsxccError, TimeoutError, UnavailableError, UsageError } from './errors.ts';
+import { parseJid, type Jid } from './jid.ts';
+
+export interface ServerAddress {
+  host: string;
+  port: number;
+}
+
+export interface SessionOptions {
+  /** The account: user@domain, optionally with /resource to request. */
+  jid: string;
+  password: string;
+  /** Where to connect; without it, SRV _xmpp-client._tcp.DOMAIN, then DOMAIN:5222. */
+  server?: ServerAddress;
+  /** PEM file of the certificate authorities to trust instead of the system's. */
+  caFile?: string;
+  /** Accept any certificate. Encryption stays on; authentication of the server is gone. */
+  insecure?: boolean;
+  /** Bound on each wait: resolving, connecting, TLS, login, each request, closing. Default 10 s. */
+  timeoutMs?: number;
+  /** Enable XEP-0198 so that incoming stanzas are acknowledged only once handled. */
+  streamManagement?: boolean;
+  /**
+   * Called for every incoming stanza, one at a time in arrival order. With stream management, a
+   * stanza counts as handled (and is acknowledged to the server) only once the returned promise
+   * resolves; a rejection stops all acknowledgement and ends the session.
+   */
+  onStanza?: (stanza: Element) => void | Promise<void>;
+  /** Progress lines ("connecting to ...") for -v. */
+  onProgress?: (text: string) => void;
+  /** Every element both ways, for -d. Unredacted: the caller redacts. */
+  onTrace?: (direction: 'in' | 'out', element: Element | string) => void;
+}
+
+export interface Session {
+  /** The full JID the server bound. */
+  readonly jid: string;
+  /** host:port actually connected to. */
+  readonly address: string;
+  /** True when XEP-0198 was enabled for this session. */
+  readonly streamManagement: boolean;
+  /** True when the server announced http://jabber.org/protocol/offline (XEP-0013). */
+  hasFeature(namespace: string): Promise<boolean>;
+  /** Writes a stanza to the socket. Resolving means written, not received: confirm with ping(). */
+  send(stanza: Element): Promise<void>;
+  /** An IQ round trip, bounded by the time-out; an IQ error rejects with its condition. */
+  request(iq: Element): Promise<Element>;
+  /** IQ ping to our own server: resolves once the server has processed everything sent before it. */
+  ping(): Promise<void>;
+  /** Tells the server (XEP-0198 <a/>) how many incoming stanzas have been handled so far. */
+  acknowledge(): Promise<void>;
+  /** Resolves when the connection ends: undefined after close(), else the reason it broke. */
+  readonly ended: Promise<Error | undefined>;
+  /** Acknowledges what was handled, closes the stream, waits (bounded) for the server, drops the socket. */
+  close(): Promise<void>;
+}
+
+const NS_STREAM = 'http://etherx.jabber.org/streams';
+const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+const NS_SM = 'urn:xmpp:sm:3';
+const NS_PING = 'urn:xmpp:ping';
+const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
+
+export const defaultTimeoutMs = 10_000;
+
+/** Rejects with a TimeoutError naming what we were waiting for, unless `work` settles first. */
+export async function bounded<T>(work: Promise<T>, ms: number, waitingFor: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`timed out after ${ms / 1000} s ${waitingFor}`)), ms);
+  });
+  try {
+    return await Promise.race([work, expiry]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const tlsTrustErrors = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/** Maps whatever the libraries threw onto the error taxonomy; `where` names the server. */
+export function classify(error: unknown, where: string): RsxccError | Error {
+  if (error instanceof RsxccError) return error;
+  const err = error as Error & { code?: string; condition?: string; text?: string };
+  if (err.name === 'SASLError') {
+    return new AuthError(`authentication failed at ${where}: ${err.condition}${err.text ? ` (${err.text})` : ''}`);
+  }
+  if (err.name === 'StreamError') {
+    const text = `${where} closed the stream: ${err.condition}${err.text ? ` (${err.text})` : ''}`;
+    // Both Prosody and ejabberd answer an oversized stanza with policy-violation.
+    if (err.condition === 'policy-violation') return new DataError(text);
+    if (err.condition === 'host-unknown' || err.condition === 'host-gone') return new UnavailableError(text);
+    return new Error(text);
+  }
+  if (err.code && tlsTrustErrors.has(err.code)) {
+    return new UnavailableError(`TLS: ${where} presented a certificate we do not trust (${err.code}): pass its CA with -a CAFILE`);
+  }
+  if (err.code === 'ECONNREFUSED') return new UnavailableError(`cannot connect to ${where}: connection refused`);
+  if (err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'EADDRNOTAVAIL') {
+    return new UnavailableError(`cannot connect to ${where}: ${err.code === 'EHOSTUNREACH' ? 'host' : 'network'} unreachable`);
+  }
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return new Error(`connection to ${where} lost (${err.code})`);
+  return err instanceof Error ? err : new Error(String(error));
+}
+
+async function loadXmpp() {
+  const [xml, core, tcp, tlsSocket, middleware, streamFeatures, iqCaller, iqCallee, sasl, factory, scram, plain, bind, events] =
+    await Promise.all([
+      import('@xmpp/xml'),
+      import('@xmpp/client-core'),
+      import('@xmpp/tcp'),
+      import('@xmpp/tls/lib/Socket.js'),
+      import('@xmpp/middleware'),
+      import('@xmpp/stream-features'),
+      import('@xmpp/iq/caller.js'),
+      import('@xmpp/iq/callee.js'),
+      import('@xmpp/sasl'),
+      import('saslmechanisms'),
+      import('@xmpp/sasl-scram-sha-1'),
+      import('@xmpp/sasl-plain'),
+      import('@xmpp/resource-binding'),
+      import('@xmpp/events'),
+    ]);
+  return {
+    xml: xml.default,
+    Client: core.Client,
+    tcp: tcp.default,
+    TlsSocket: tlsSocket.default,
+    middleware: middleware.default,
+    streamFeatures: streamFeatures.default,
+    iqCaller: iqCaller.default,
+    iqCallee: iqCallee.default,
+    sasl: sasl.default,
+    SASLFactory: factory.default,
+    scram: scram.default,
+    plain: plain.default,
+    resourceBinding: bind.default,
+    promise: events.promise,
+  };
+}
+
+/** SRV _xmpp-client._tcp first (RFC 6120 3.2.1), then the domain itself on 5222. */
+export async function serviceAddresses(domain: string, timeoutMs: number): Promise<ServerAddress[]> {
+  const { Resolver } = await import('node:dns/promises');
+  const resolver = new Resolver({ timeout: Math.min(timeoutMs, 3000), tries: 2 });
+  let records: Array<{ name: string; port: number; priority: number; weight: number }>;
+  try {
+    records = await resolver.resolveSrv(`_xmpp-client._tcp.${domain}`);
+  } catch {
+    // No SRV record (or no DNS at all): RFC 6120 3.2.2 falls back to the domain itself.
+    return [{ host: domain, port: 5222 }];
+  }
+  if (records.length === 1 && records[0]!.name === '.') {
+    throw new UnavailableError(`${domain} says it offers no XMPP client service (SRV target ".")`);
+  }
+  return records
+    .sort((a, b) => a.priority - b.priority || b.weight - a.weight)
+    .map((record) => ({ host: record.name.replace(/\.$/, ''), port: record.port }));
+}
+
+async function ipAddresses(host: string): Promise<string[]> {
+  const { lookup } = await import('node:dns/promises');
+  try {
+    return (await lookup(host, { all: true })).map((entry) => entry.address);
+  } catch (error) {
+    throw new UnavailableError(`cannot resolve ${host}: ${(error as { code?: string }).code ?? (error as Error).message}`);
+  }
+}
+
+const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+
+async function readCa(caFile: string | undefined): Promise<string | undefined> {
+  if (caFile === undefined) return undefined;
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return await readFile(caFile, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read CA file ${caFile}: ${(error as Error).message}`);
+  }
+}
+
+export async function openSession(options: SessionOptions): Promise<Session> {
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  const progress = options.onProgress ?? (() => {});
+  const account = parseJid(options.jid, 'account JID');
+  if (!account.local) throw new DataError(`invalid account JID ${JSON.stringify(options.jid)}: no local part`);
+  const domain = account.domain;
+
+  // Start loading the XMPP code while DNS and the CA file are read.
+  const [lib, ca, targets] = await Promise.all([
+    loadXmpp(),
+    readCa(options.caFile),
+    options.server ? [options.server] : bounded(serviceAddresses(domain, timeoutMs), timeoutMs, `looking up SRV for ${domain}`),
+  ]);
+
+  let lastError: Error | undefined;
+  for (const target of targets) {
+    const addresses = await bounded(ipAddresses(target.host), timeoutMs, `resolving ${target.host}`);
+    for (const ip of addresses) {
+      const where = target.host === ip ? hostPort(ip, target.port) : `${target.host} (${hostPort(ip, target.port)})`;
+      try {
+        return await login(lib, options, { account, domain, ip, port: target.port, where, ca, timeoutMs, progress });
+      } catch (error) {
+        lastError = classify(error, where);
+        // Only a server we could not reach justifies trying the next one; a refused login does not.
+        if (!(lastError instanceof UnavailableError && /cannot connect|unreachable/.test(lastError.message))) throw lastError;
+        progress(lastError.message);
+      }
+    }
+  }
+  throw lastError ?? new UnavailableError(`no address for ${domain}`);
+}
+
+interface Target {
+  account: Jid;
+  domain: string;
+  ip: string;
+  port: number;
+  where: string;
+  ca: string | undefined;
+  timeoutMs: number;
+  progress: (text: string) => void;
+}
+
+type Lib = Awaited<ReturnType<typeof loadXmpp>>;
+
+async function login(lib: Lib, options: SessionOptions, target: Target): Promise<Session> {
+  const { xml } = lib;
+  const { domain, where, timeoutMs, progress } = target;
+  const entity: Client = new lib.Client({ domain, timeout: timeoutMs });
+  lib.tcp({ entity });
+  const stack = lib.middleware({ entity });
+  const features = lib.streamFeatures({ middleware: stack });
+  const iq: IQCaller = lib.iqCaller({ middleware: stack, entity });
+  lib.iqCallee({ middleware: stack, entity }).get(NS_PING, 'ping', () => ({}));
+
+  let rawSocket: NetSocket | undefined;
+  const destroy = () => rawSocket?.destroy();
+
+  // Every failure, from any layer, ends up here exactly once; an EventEmitter 'error' without a
+  // listener would crash the process instead.
+  let failWith: (error: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    failWith = (error) => reject(classify(error, where));
+  });
+  failed.catch(() => {});
+  entity.on('error', (error: Error) => failWith(error));
+  entity.on('disconnect', () => failWith(new Error(`connection to ${where} closed by the server`)));
+
+  let lastFeatures: Element | undefined;
+  // Registered before SASL and binding, so it runs first on every <stream:features/>.
+  stack.use(async ({ stanza }, next) => {
+    if (!stanza.is('features', NS_STREAM)) return next();
+    lastFeatures = stanza;
+    if (entity.isSecure()) return next();
+    if (!stanza.getChild('starttls', NS_TLS)) {
+      throw new UnavailableError(`${where} does not offer STARTTLS: refusing to continue without TLS`);
+    }
+    progress('starting TLS');
+    const answer = await entity.sendReceive(xml('starttls', { xmlns: NS_TLS }));
+    if (!answer.is('proceed', NS_TLS)) throw new UnavailableError(`${where} refused STARTTLS`);
+    const secure = new lib.TlsSocket();
+    secure.connect({
+      socket: rawSocket,
+      servername: domain,
+      ca: target.ca,
+      rejectUnauthorized: !options.insecure,
+    });
+    await lib.promise(secure, 'connect', 'error');
+    entity._attachSocket(secure);
+    progress(`TLS ${secure.socket?.getProtocol()} established${options.insecure ? ' (certificate NOT verified)' : ''}`);
+    await entity.restart();
+  });
+
+  const saslFactory = new lib.SASLFactory();
+  lib.scram(saslFactory);
+  lib.plain(saslFactory);
+  lib.sasl({ streamFeatures: features, saslFactory }, async (authenticate, mechanisms) => {
+    // SASL only ever runs over TLS (enforced above), so PLAIN does not expose the password.
+    if (!entity.isSecure()) throw new UnavailableError('refusing to authenticate without TLS');
+    progress(`authenticating with ${mechanisms[0]}`);
+    await authenticate({ username: target.account.local, password: options.password }, mechanisms[0]!);
+  });
+  lib.resourceBinding({ streamFeatures: features, iqCaller: iq }, target.account.resource || undefined);
+
+  if (options.onTrace) {
+    const trace = options.onTrace;
+    entity.on('element', (element: Element) => trace('in', element));
+    entity.on('send', (element: Element) => trace('out', element));
+  }
+
+  // Incoming stanzas are handed to the caller one at a time; `handled` counts, for XEP-0198, how
+  // many of those that arrived after <enabled/> the caller has finished with.
+  let smEnabled = false;
+  let handled = 0;
+  let handlerFailed = false;
+  let closing = false;
+  let queue: Promise<void> = Promise.resolve();
+  entity.on('element', (element: Element) => {
+    if (element.is('r', NS_SM) && smEnabled) {
+      entity.send(xml('a', { xmlns: NS_SM, h: handled })).catch(() => {});
+      return;
+    }
+    if (!['message', 'presence', 'iq'].includes(element.name) || closing || handlerFailed) return;
+    const counted = smEnabled;
+    queue = queue
+      .then(() => options.onStanza?.(element))
+      .then(
+        () => {
+          if (counted && !handlerFailed) handled += 1;
+        },
+        (error: Error) => {
+          handlerFailed = true;
+          failWith(error);
+          destroy();
+        },
+      );
+  });
+
+  try {
+    progress(`connecting to ${where}`);
+    const connecting = entity.connect(`xmpp://${hostPort(target.ip, target.port)}`);
+    rawSocket = entity.socket as unknown as NetSocket;
+    await bounded(Promise.race([connecting, failed]), timeoutMs, `connecting to ${where}`);
+    rawSocket?.setKeepAlive(true, 15_000);
+    const online = lib.promise(entity, 'online', null);
+    await bounded(Promise.race([entity.open({ domain }), failed]), timeoutMs, `opening the stream with ${where}`);
+    await bounded(Promise.race([online, failed]), timeoutMs, `logging in at ${where}`);
+    if (!entity.isSecure()) throw new UnavailableError(`${where}: session is not encrypted`);
+
+    if (options.streamManagement && lastFeatures?.getChild('sm', NS_SM)) {
+      const answer = lib.promise<Element>(entity, 'nonza', null);
+      await entity.send(xml('enable', { xmlns: NS_SM }));
+      const reply = await bounded(Promise.race([answer, failed]), timeoutMs, 'enabling stream management');
+      smEnabled = reply.is('enabled', NS_SM);
+      progress(smEnabled ? 'stream management enabled' : 'stream management refused by the server');
+    }
+  } catch (error) {
+    destroy();
+    throw classify(error, where);
+  }
+  const jid = String(entity.jid);
+  progress(`logged in as ${jid}`);
+
+  const ended = new Promise<Error | undefined>((resolve) => {
+    failed.catch((error: Error) => resolve(closing ? undefined : error));
+  });
+
+  let infoCache: Promise<Set<string>> | undefined;
+  const session: Session = {
+    jid,
+    address: where,
+    streamManagement: smEnabled,
+    async hasFeature(namespace) {
+      infoCache ??= session
+        .request(xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: NS_DISCO_INFO })))
+        .then((reply) => new Set(reply.getChild('query', NS_DISCO_INFO)?.getChildren('feature').map((f) => String(f.attrs.var)) ?? []));
+      return (await infoCache).has(namespace);
+    },
+    async send(stanza) {
+      await Promise.race([entity.send(stanza), failed]);
+    },
+    async request(stanza) {
+      // iq.request() has its own timer but no link to a dropped connection: race both.
+      return bounded(Promise.race([iq.request(stanza, timeoutMs + 1000), failed]), timeoutMs, `waiting for the server to answer an IQ ${stanza.attrs.type}`).catch(
+        (error: Error & { condition?: string }) => {
+          if (error.name === 'StanzaError') throw new UnavailableError(`${stanza.attrs.to ?? domain} answered: ${error.message}`);
+          throw error;
+        },
+      );
+    },
+    async ping() {
+      await session.request(xml('iq', { type: 'get', to: domain }, xml('ping', { xmlns: NS_PING })));
+    },
+    async acknowledge() {
+      if (smEnabled) await session.send(xml('a', { xmlns: NS_SM, h: handled }));
+    },
+    ended,
+    async close() {
+      if (closing) return;
+      try {
+        await bounded(queue, timeoutMs, 'finishing with the received messages').catch(() => {});
+        // From here on nothing more is handled: what arrives now stays unacknowledged, so the
+        // server keeps it for the next run instead of it being lost.
+        closing = true;
+        if (!handlerFailed && entity.status === 'online') {
+          if (smEnabled) await entity.send(xml('a', { xmlns: NS_SM, h: handled }));
+          await bounded(entity.disconnect(), timeoutMs, 'closing the stream');
+        }
+      } catch {
+        // Closing is best effort; the server treats a dropped socket like a closed stream.
+      } finally {
+        failWith(new Error('closed'));
+        destroy();
+      }
+    },
+  };
+  return session;
+}
