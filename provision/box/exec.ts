@@ -6,8 +6,8 @@ export interface RunOptions {
   input?: string;
   /** Replaces the environment entirely: chroot'ed programs must not see the caller's. */
   env?: Record<string, string>;
-  /** File descriptor that receives stdout and stderr instead of capturing them. */
-  logFd?: number;
+  /** File that receives stdout and stderr (appended) instead of capturing them. */
+  logFile?: string;
   /** Resolve with the result instead of throwing on a non-zero exit. */
   reject?: boolean;
 }
@@ -19,15 +19,14 @@ export interface RunResult {
 }
 
 export async function run(cmd: string, args: string[], o: RunOptions): Promise<RunResult> {
+  const output = o.logFile === undefined ? ('pipe' as const) : { file: o.logFile, append: true };
   const r = await execa(cmd, args, {
     timeout: o.timeoutMs,
     forceKillAfterDelay: 5_000,
-    input: o.input,
-    env: o.env,
-    extendEnv: o.env === undefined,
-    stdout: o.logFd ?? 'pipe',
-    stderr: o.logFd ?? 'pipe',
-    stdin: o.input === undefined ? 'ignore' : 'pipe',
+    ...(o.input === undefined ? { stdin: 'ignore' as const } : { input: o.input }),
+    ...(o.env === undefined ? {} : { env: o.env, extendEnv: false }),
+    stdout: output,
+    stderr: output,
     reject: o.reject ?? true,
   });
   return {
