@@ -49,7 +49,7 @@ install_dir /var/log/prosody 750 prosody:adm
 install_dir /var/lib/prosody 750 prosody:prosody
 
 # Accounts go straight into SQL; prosodyctl does not need the server running.
-existing=$(mariadb -N "$DATABASE" -e "SELECT user FROM prosody WHERE host='$DOMAIN' AND store='accounts' AND \`key\`='password'" 2>/dev/null || true)
+existing=$(mariadb -N "$DATABASE" -e "SELECT DISTINCT user FROM prosody WHERE host='$DOMAIN' AND store='accounts'" 2>/dev/null || true)
 for user in $ACCOUNTS; do
   grep -qx "$user" <<<"$existing" && continue
   setpriv --reuid=prosody --regid=prosody --init-groups \

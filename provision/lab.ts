@@ -11,7 +11,7 @@ export const lab: LabSpec = {
   ejabberdNodes: 2,
   accounts: ['alice', 'bob', 'carol'],
   ports: { c2s: 5222, c2sProxied: 5322, erlangDist: 5210, dns: 53 },
-  limits: { offlinePerUser: 20000, openFiles: 65536, maxSessions: 20000 },
+  limits: { offlinePerUser: 20000, openFiles: 65536, maxSessions: 8000 },
   erlang: { netTicktime: 8 },
   vagrant: {
     box: 'debian/bookworm64',

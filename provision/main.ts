@@ -7,6 +7,8 @@ import { findDrift, writeFiles } from './write.ts';
 import { ensureSecrets } from './secrets.ts';
 import { projectRoot, stateDir } from './paths.ts';
 import { EX, LabError, usageError } from './errors.ts';
+import { cable, down, execIn, kill, labContext, recover, start, up, type LabContext } from './lab/runner.ts';
+import { formatStatus, labStatus } from './lab/status.ts';
 
 const USAGE = `usage: chatlab generate [--check]
        chatlab secrets
@@ -16,6 +18,28 @@ const USAGE = `usage: chatlab generate [--check]
        chatlab recover`;
 
 type Command = (args: string[]) => Promise<number>;
+
+const log = (line: string) => process.stderr.write(`chatlab: ${line}\n`);
+const context = (): LabContext => labContext(defineLab(spec), projectRoot, stateDir(), log);
+
+function requireRoot(): void {
+  if (process.getuid?.() !== 0) throw new LabError('the namespace lab needs root (network namespaces, bind mounts)', EX.noPerm);
+}
+
+/** For the commands that take exactly one lab host name. */
+function oneHost(args: string[], verb: string): string {
+  const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
+  if (positionals.length !== 1) throw usageError(`${verb} takes one host name`);
+  return positionals[0]!;
+}
+
+const hostCommand = (verb: string, action: (ctx: LabContext, host: string) => Promise<unknown>): Command =>
+  async (args) => {
+    const host = oneHost(args, verb);
+    requireRoot();
+    await action(context(), host);
+    return 0;
+  };
 
 const commands: Record<string, Command> = {
   async generate(args) {
@@ -36,6 +60,43 @@ const commands: Record<string, Command> = {
     parseArgs({ args, options: {} });
     const made = await ensureSecrets(defineLab(spec), stateDir());
     process.stderr.write(made.length ? `made ${made.join(', ')}\n` : 'secrets: all present\n');
+    return 0;
+  },
+  async up(args) {
+    parseArgs({ args, options: {} });
+    requireRoot();
+    await up(context());
+    return 0;
+  },
+  async down(args) {
+    const { values } = parseArgs({ args, options: { wipe: { type: 'boolean' } } });
+    requireRoot();
+    await down(context(), values.wipe ?? false);
+    return 0;
+  },
+  async status(args) {
+    const { values } = parseArgs({ args, options: { o: { type: 'string', short: 'o' } } });
+    if (values.o !== undefined && values.o !== 'json' && values.o !== 'text') throw usageError(`-o takes text or json, not ${values.o}`);
+    requireRoot();
+    const status = await labStatus(context());
+    process.stdout.write(values.o === 'json' ? `${JSON.stringify(status)}\n` : `${formatStatus(status)}\n`);
+    return status.up ? 0 : 3;
+  },
+  async exec(args) {
+    const dash = args.indexOf('--');
+    if (dash !== 1) throw usageError('usage: chatlab exec HOST -- CMD [ARG...]');
+    requireRoot();
+    return execIn(context(), args[0]!, args.slice(2));
+  },
+  kill: hostCommand('kill', kill),
+  start: hostCommand('start', start),
+  cut: hostCommand('cut', (ctx, host) => cable(ctx, host, false)),
+  heal: hostCommand('heal', (ctx, host) => cable(ctx, host, true)),
+  async recover(args) {
+    parseArgs({ args, options: {} });
+    requireRoot();
+    const restarted = await recover(context());
+    log(restarted.length ? `restarted ${restarted.join(', ')}: one cluster again` : 'cluster consistent: nothing to do');
     return 0;
   },
 };

@@ -3,6 +3,7 @@
 import type { EjabberdNode, Lab } from '../model.ts';
 import { dedent, generated, type GeneratedFile } from './file.ts';
 import { roleScript } from './script.ts';
+import { ROLE_PACKAGES } from '../roles.ts';
 
 export const certPath = (domain: string) => `/etc/ejabberd/certs/${domain}.pem`;
 
@@ -116,7 +117,7 @@ export function generateEjabberd(lab: Lab): GeneratedFile[] {
       JOIN_TIMEOUT: 600,
     }, dedent`
       [ -f "$HERE/$ROLE_HOST/ejabberdctl.cfg" ] || die "no ejabberd node named $ROLE_HOST in this lab"
-      ensure_packages ejabberd
+      ensure_packages ${ROLE_PACKAGES.ejabberd.join(' ')}
       install_block "$ROOT/lab/hosts" /etc/hosts || true
       NODE=$(sed -n 's/^ERLANG_NODE=//p' "$HERE/$ROLE_HOST/ejabberdctl.cfg")
       ADDRESS=$(awk -v h="$ROLE_HOST" '$3 == h { print $1 }' "$ROOT/lab/hosts")

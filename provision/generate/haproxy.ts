@@ -2,6 +2,7 @@
 import type { Lab } from '../model.ts';
 import { dedent, generated, type GeneratedFile } from './file.ts';
 import { roleScript } from './script.ts';
+import { ROLE_PACKAGES } from '../roles.ts';
 import { zonePath } from './dns.ts';
 
 /** The XMPP-level health check: a node is up when it answers a stream header with STARTTLS. */
@@ -50,9 +51,11 @@ export function haproxyConfig(lab: Lab): string {
       option tcp-check
       tcp-check send "${streamHeader(spec.domains.ejabberd)}"
       tcp-check expect string urn:ietf:params:xml:ns:xmpp-tls
-      # PROXY v2 on every connection and check, so ejabberd logs the real client address.
+      # Client traffic carries a PROXY v2 header, so ejabberd logs the real client address.
+      # Checks go to the node's direct port instead: ejabberd 23.01 drops data that arrives in the
+      # same segment as the PROXY header, which is how HAProxy sends a check's first bytes.
       # fall 3 at inter 2s: a busy node has 6 s to answer before it is taken out.
-      default-server send-proxy-v2 check-send-proxy inter 2s fastinter 1s downinter 1s fall 3 rise 2 on-marked-down shutdown-sessions
+      default-server send-proxy-v2 port ${spec.ports.c2s} inter 2s fastinter 1s downinter 1s fall 3 rise 2 on-marked-down shutdown-sessions
     ` + servers;
 }
 
@@ -66,7 +69,7 @@ export function generateHaproxy(lab: Lab): GeneratedFile[] {
       ZONE_FILE: zonePath(lab),
       ZONE_NAME: `db.${lab.spec.zone}`,
     }, dedent`
-      ensure_packages haproxy bind9 bind9-utils
+      ensure_packages ${ROLE_PACKAGES.haproxy.join(' ')}
       install_block "$ROOT/lab/hosts" /etc/hosts || true
 
       dns_changed=0

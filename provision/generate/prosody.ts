@@ -3,6 +3,7 @@
 import type { Lab } from '../model.ts';
 import { dedent, generated, type GeneratedFile } from './file.ts';
 import { roleScript } from './script.ts';
+import { ROLE_PACKAGES } from '../roles.ts';
 
 export const DATABASE = 'prosody';
 
@@ -82,7 +83,7 @@ export function generateProsody(lab: Lab): GeneratedFile[] {
       DATABASE,
       ACCOUNTS: spec.accounts.join(' '),
     }, dedent`
-      ensure_packages prosody lua-dbi-mysql mariadb-server
+      ensure_packages ${ROLE_PACKAGES.prosody.join(' ')}
       install_block "$ROOT/lab/hosts" /etc/hosts || true
 
       db_changed=0
@@ -116,7 +117,7 @@ export function generateProsody(lab: Lab): GeneratedFile[] {
       install_dir /var/lib/prosody 750 prosody:prosody
 
       # Accounts go straight into SQL; prosodyctl does not need the server running.
-      existing=$(mariadb -N "$DATABASE" -e "SELECT user FROM prosody WHERE host='$DOMAIN' AND store='accounts' AND \\\`key\\\`='password'" 2>/dev/null || true)
+      existing=$(mariadb -N "$DATABASE" -e "SELECT DISTINCT user FROM prosody WHERE host='$DOMAIN' AND store='accounts'" 2>/dev/null || true)
       for user in $ACCOUNTS; do
         grep -qx "$user" <<<"$existing" && continue
         setpriv --reuid=prosody --regid=prosody --init-groups \\

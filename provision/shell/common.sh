@@ -26,12 +26,18 @@ ensure_packages() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]}"
+  local guard=0
   if ! have_systemd && [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
     chmod 755 /usr/sbin/policy-rc.d
+    guard=1
   fi
   apt-get update -q >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 || {
+    [ $guard = 0 ] || rm -f /usr/sbin/policy-rc.d
+    die "apt-get install ${missing[*]} failed"
+  }
+  [ $guard = 0 ] || rm -f /usr/sbin/policy-rc.d
   CHANGES=$((CHANGES + 1))
 }
 
@@ -79,11 +85,15 @@ wait_tcp() {
   done
 }
 
+# The recorded pid, if that process still runs on this host: after a power-off the pid file stays
+# and the number may since belong to a process of another host.
 daemon_pid() {
   local pidfile=/run/chatlab/$1.pid pid
   [ -f "$pidfile" ] || return 1
   pid=$(cat "$pidfile")
-  kill -0 "$pid" 2>/dev/null && echo "$pid"
+  kill -0 "$pid" 2>/dev/null || return 1
+  [ "$(readlink "/proc/$pid/ns/net")" = "$(readlink /proc/self/ns/net)" ] || return 1
+  echo "$pid"
 }
 
 # run_service NAME UNIT RESTART -- CMD...: make the service run; RESTART=1 when its config changed.
@@ -108,7 +118,7 @@ run_service() {
     stop_daemon "$name" "$pid"
   fi
   install -d -m 755 /run/chatlab /var/log/chatlab
-  ulimit -n "$OPEN_FILES"
+  raise_open_files
   setsid "$@" </dev/null >>"/var/log/chatlab/$name.log" 2>&1 &
   echo $! >"/run/chatlab/$name.pid"
   log "started $name (pid $!)"
@@ -127,6 +137,19 @@ systemd_limits() {
   fi
   rm -f "$tmp"
   return $changed
+}
+
+# The model's open-file limit, or the hard limit where this machine caps it lower (a container);
+# unprivileged in that respect even as root, so say so rather than fail.
+raise_open_files() {
+  local hard
+  hard=$(ulimit -Hn)
+  if [ "$hard" != unlimited ] && [ "$hard" -lt "$OPEN_FILES" ]; then
+    log "open-file limit capped at $hard by this machine (model asks for $OPEN_FILES)"
+    ulimit -n "$hard"
+  else
+    ulimit -n "$OPEN_FILES"
+  fi
 }
 
 # stop_daemon NAME PID: SIGTERM, bounded wait, then SIGKILL; only ever the recorded pid.

@@ -1,0 +1,83 @@
+// Namespaces, cables and routes of the namespace lab. Each step checks before it acts, so a
+// half-made network from an interrupted run is completed rather than duplicated or refused.
+import type { NetnsHost, NetnsPlan } from './plan.ts';
+import { ip, ipQuiet } from './run.ts';
+
+export async function listNetns(): Promise<Set<string>> {
+  const { stdout } = await ipQuiet('netns', 'list');
+  return new Set(stdout.split('\n').map((l) => l.split(' ')[0]!).filter(Boolean));
+}
+
+async function ensureNetns(name: string, existing: Set<string>): Promise<void> {
+  if (!existing.has(name)) await ip('netns', 'add', name);
+  await ip('-n', name, 'link', 'set', 'lo', 'up');
+}
+
+const linkExists = async (netns: string | undefined, device: string) =>
+  (await ipQuiet(...(netns ? ['-n', netns] : []), 'link', 'show', 'dev', device)).exitCode === 0;
+
+export async function guardRoutePresent(plan: NetnsPlan): Promise<boolean> {
+  const { stdout } = await ipQuiet('route', 'show', 'type', 'unreachable', plan.subnet);
+  return stdout.trim() !== '';
+}
+
+async function ensureGuardRoute(plan: NetnsPlan): Promise<void> {
+  if (!(await guardRoutePresent(plan))) {
+    await ip('route', 'add', 'unreachable', plan.subnet, 'metric', String(plan.guardMetric));
+  }
+}
+
+async function ensureCable(plan: NetnsPlan, h: NetnsHost): Promise<void> {
+  if (!(await linkExists(h.netns, h.device))) {
+    // A switch port whose host end is gone (host namespace deleted by hand) would block the name.
+    if (await linkExists(plan.switchNetns, h.switchPort)) await ip('-n', plan.switchNetns, 'link', 'del', h.switchPort);
+    await ip('link', 'add', h.device, 'netns', h.netns, 'type', 'veth', 'peer', 'name', h.switchPort, 'netns', plan.switchNetns);
+  }
+  await ip('-n', plan.switchNetns, 'link', 'set', h.switchPort, 'master', plan.bridge, 'up');
+  await ip('-n', h.netns, 'addr', 'replace', `${h.host.address}/${plan.workstationCidr.split('/')[1]}`, 'dev', h.device);
+  await ip('-n', h.netns, 'link', 'set', h.device, 'up');
+}
+
+/** Makes whatever is missing; the guard route comes first, before any lab address exists here. */
+export async function ensureNetwork(plan: NetnsPlan): Promise<void> {
+  await ensureGuardRoute(plan);
+  const existing = await listNetns();
+  await ensureNetns(plan.switchNetns, existing);
+  if (!(await linkExists(plan.switchNetns, plan.bridge))) {
+    await ip('-n', plan.switchNetns, 'link', 'add', plan.bridge, 'type', 'bridge');
+  }
+  await ip('-n', plan.switchNetns, 'link', 'set', plan.bridge, 'up');
+  for (const h of plan.hosts) {
+    await ensureNetns(h.netns, existing);
+    await ensureCable(plan, h);
+  }
+  if (!(await linkExists(undefined, plan.workstationDevice))) {
+    await ip('link', 'add', plan.workstationDevice, 'type', 'veth', 'peer', 'name', plan.workstationPort, 'netns', plan.switchNetns);
+  }
+  await ip('-n', plan.switchNetns, 'link', 'set', plan.workstationPort, 'master', plan.bridge, 'up');
+  await ip('addr', 'replace', plan.workstationCidr, 'dev', plan.workstationDevice);
+  await ip('link', 'set', plan.workstationDevice, 'up');
+}
+
+/** Pull (false) or replug (true) a host's cable at the switch. */
+export async function setCable(plan: NetnsPlan, h: NetnsHost, connected: boolean): Promise<void> {
+  await ip('-n', plan.switchNetns, 'link', 'set', h.switchPort, connected ? 'up' : 'down');
+}
+
+export async function cableConnected(plan: NetnsPlan, h: NetnsHost): Promise<boolean> {
+  const { stdout } = await ipQuiet('-n', plan.switchNetns, '-o', 'link', 'show', 'dev', h.switchPort);
+  return /[<,]UP[,>]/.test(stdout);
+}
+
+/**
+ * Removes every namespace and route the plan names (deleting the switch namespace deletes every
+ * cable with it). Processes must be gone first: the caller stops them by PID.
+ */
+export async function destroyNetwork(plan: NetnsPlan): Promise<void> {
+  const existing = await listNetns();
+  for (const name of [...plan.hosts.map((h) => h.netns), plan.switchNetns]) {
+    if (existing.has(name)) await ip('netns', 'del', name);
+  }
+  if (await linkExists(undefined, plan.workstationDevice)) await ip('link', 'del', plan.workstationDevice);
+  while (await guardRoutePresent(plan)) await ip('route', 'del', 'unreachable', plan.subnet);
+}

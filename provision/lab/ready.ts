@@ -1,0 +1,69 @@
+// "Up" means a real client logs in: the same session code rsxcc uses, TLS verified against the
+// lab CA, against every service the lab offers (Prosody, HAProxy, each ejabberd node directly).
+import { readFile } from 'node:fs/promises';
+import type { Lab } from '../model.ts';
+import { caFile, passwordFile } from '../paths.ts';
+
+export interface LoginTarget {
+  name: string;
+  jid: string;
+  host: string;
+  port: number;
+}
+
+export function loginTargets(lab: Lab): LoginTarget[] {
+  const { spec } = lab;
+  const user = spec.accounts[0]!;
+  const at = (domain: string) => `${user}@${domain}`;
+  return [
+    { name: 'prosody', jid: at(spec.domains.prosody), host: lab.prosody.address, port: spec.ports.c2s },
+    { name: 'haproxy', jid: at(spec.domains.ejabberd), host: lab.haproxy.address, port: spec.ports.c2s },
+    ...lab.ejabberd.map((n) => ({ name: n.host.name, jid: at(spec.domains.ejabberd), host: n.host.address, port: spec.ports.c2s })),
+  ];
+}
+
+/** One login with a ping round trip; resolves with the time it took or rejects with why not. */
+export async function tryLogin(target: LoginTarget, state: string, timeoutMs: number): Promise<number> {
+  const { openSession } = await import('../../cli/session.ts');
+  const started = performance.now();
+  const session = await openSession({
+    jid: target.jid,
+    password: (await readFile(passwordFile(state, target.jid), 'utf8')).trim(),
+    server: { host: target.host, port: target.port },
+    caFile: caFile(state),
+    timeoutMs,
+  });
+  try {
+    await session.ping();
+  } finally {
+    await session.close();
+  }
+  return performance.now() - started;
+}
+
+/** Retries each target until it logs in or the deadline passes; reports the first success of each. */
+export async function waitForLogins(
+  targets: LoginTarget[],
+  state: string,
+  deadlineMs: number,
+  onReady: (target: LoginTarget, ms: number) => void,
+): Promise<Map<string, string>> {
+  const failures = new Map<string, string>();
+  await Promise.all(
+    targets.map(async (target) => {
+      const end = Date.now() + deadlineMs;
+      for (;;) {
+        try {
+          onReady(target, await tryLogin(target, state, Math.min(5000, Math.max(1000, end - Date.now()))));
+          failures.delete(target.name);
+          return;
+        } catch (error) {
+          failures.set(target.name, (error as Error).message);
+          if (Date.now() >= end) return;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    }),
+  );
+  return failures;
+}

@@ -1,0 +1,179 @@
+// The namespace lab's operations. The only module (with secrets and the writer) that changes the
+// machine; every process goes through run() (execa) and every host process through hostArgv().
+import path from 'node:path';
+import type { Lab } from '../model.ts';
+import { generateAll } from '../generate/index.ts';
+import { findDrift } from '../write.ts';
+import { ensureSecrets } from '../secrets.ts';
+import { secretsDir } from '../paths.ts';
+import { RUNNER_PACKAGES, ROLE_PACKAGES } from '../roles.ts';
+import { LabError, EX } from '../errors.ts';
+import { findHost, hostArgv, planNetns, type NetnsHost, type NetnsPlan } from './plan.ts';
+import { destroyNetwork, ensureNetwork, listNetns, setCable } from './network.ts';
+import { prepareHostFs, readNameFiles, removeNetnsEtc, wipeHostState } from './hostfs.ts';
+import { killHost, stopHost } from './processes.ts';
+import { loginTargets, waitForLogins } from './ready.ts';
+import { run } from './run.ts';
+
+export interface LabContext {
+  lab: Lab;
+  plan: NetnsPlan;
+  /** Where the generated assets are read from (the checkout, normally). */
+  assetsRoot: string;
+  state: string;
+  log: (line: string) => void;
+}
+
+export function labContext(lab: Lab, assetsRoot: string, state: string, log: (line: string) => void): LabContext {
+  return { lab, plan: planNetns(lab, state), assetsRoot, state, log };
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function hostOrFail(ctx: LabContext, name: string): NetnsHost {
+  const h = findHost(ctx.plan, name);
+  if (!h) throw new LabError(`no host named ${name}; hosts: ${ctx.plan.hosts.map((x) => x.host.name).join(', ')}`, EX.usage);
+  return h;
+}
+
+async function requireFreshAssets(ctx: LabContext): Promise<void> {
+  const drift = await findDrift(ctx.assetsRoot, generateAll(ctx.lab));
+  if (drift.length) {
+    throw new LabError(`generated assets in ${ctx.assetsRoot} are stale (${drift.map((d) => d.path).join(', ')}): run \`chatlab generate\``, EX.data);
+  }
+}
+
+async function requireLab(ctx: LabContext): Promise<void> {
+  const existing = await listNetns();
+  if (!ctx.plan.hosts.every((h) => existing.has(h.netns))) throw new LabError('the lab is not up: run `chatlab up`', EX.unavailable);
+}
+
+/** Runs the host's role script inside the host; its progress lines go to our stderr as they come. */
+async function provisionHost(ctx: LabContext, h: NetnsHost): Promise<void> {
+  if (h.host.role === 'client') return;
+  const script = path.join(ctx.assetsRoot, h.host.role, 'provision.sh');
+  const result = await run(hostArgv(h, ['bash', script]), {
+    env: { CHATLAB_HOST: h.host.name, CHATLAB_SECRETS: secretsDir(ctx.state) },
+    stderr: ['pipe', 'inherit'],
+    stdout: 'ignore',
+    check: false,
+    timeout: 15 * 60_000,
+  });
+  if (result.exitCode !== 0) throw new LabError(`provisioning ${h.host.name} failed (exit ${result.exitCode}); its log is above`, EX.tempFail);
+}
+
+async function ensurePackages(ctx: LabContext): Promise<void> {
+  const roles = new Set(ctx.lab.hosts.map((h) => h.role));
+  const packages = [...RUNNER_PACKAGES, ...[...roles].flatMap((r) => ROLE_PACKAGES[r])];
+  await run(['bash', path.join(ctx.assetsRoot, 'provision', 'shell', 'packages.sh'), ...packages], {
+    stderr: ['pipe', 'inherit'],
+    timeout: 30 * 60_000,
+  });
+}
+
+async function checkLogins(ctx: LabContext, deadlineMs: number, only?: string): Promise<void> {
+  const targets = loginTargets(ctx.lab).filter((t) => only === undefined || t.name === only);
+  const failures = await waitForLogins(targets, ctx.state, deadlineMs, (t, ms) =>
+    ctx.log(`login ok: ${t.jid} via ${t.name} (${t.host}:${t.port}) in ${Math.round(ms)} ms`),
+  );
+  if (failures.size) {
+    throw new LabError(`no login within ${seconds(deadlineMs)}: ${[...failures].map(([n, why]) => `${n}: ${why}`).join('; ')}`, EX.tempFail);
+  }
+}
+
+export async function up(ctx: LabContext): Promise<void> {
+  const started = performance.now();
+  const step = async (name: string, work: () => Promise<unknown>) => {
+    const t = performance.now();
+    await work();
+    ctx.log(`${name}: ${seconds(performance.now() - t)}`);
+  };
+  await step('assets checked', () => requireFreshAssets(ctx));
+  await step('secrets', async () => {
+    const made = await ensureSecrets(ctx.lab, ctx.state);
+    if (made.length) ctx.log(`made secrets: ${made.join(', ')}`);
+  });
+  await step('packages', () => ensurePackages(ctx));
+  await step('network', () => ensureNetwork(ctx.plan));
+  await step('host files', async () => {
+    const names = await readNameFiles(ctx.assetsRoot);
+    for (const h of ctx.plan.hosts) await prepareHostFs(h, names);
+  });
+  // Every host at once, as `vagrant up` would: the joining ejabberd nodes wait for the seed.
+  await step('provisioning', () => Promise.all(ctx.plan.hosts.map((h) => provisionHost(ctx, h))));
+  await step('logins', () => checkLogins(ctx, 60_000));
+  ctx.log(`lab up in ${seconds(performance.now() - started)}: ${ctx.plan.hosts.map((h) => `${h.host.name} ${h.host.address}`).join(', ')}`);
+}
+
+export async function down(ctx: LabContext, wipe: boolean): Promise<void> {
+  const existing = await listNetns();
+  // Servers first, so nothing is left writing to a host's files when they are removed.
+  const stopped = await Promise.all(ctx.plan.hosts.filter((h) => existing.has(h.netns)).map((h) => stopHost(h)));
+  ctx.log(`stopped ${stopped.reduce((a, b) => a + b, 0)} processes`);
+  await destroyNetwork(ctx.plan);
+  await removeNetnsEtc(ctx.plan);
+  if (wipe) {
+    await wipeHostState(ctx.plan);
+    ctx.log('wiped lab data (secrets kept)');
+  }
+  ctx.log('lab down: no namespaces, routes or /etc/netns entries left');
+}
+
+export async function execIn(ctx: LabContext, hostName: string, command: string[]): Promise<number> {
+  const h = hostOrFail(ctx, hostName);
+  await requireLab(ctx);
+  if (!command.length) throw new LabError('exec needs a command after --', EX.usage);
+  const result = await run(hostArgv(h, command), { stdio: 'inherit', check: false });
+  return result.exitCode;
+}
+
+export async function kill(ctx: LabContext, hostName: string): Promise<void> {
+  const h = hostOrFail(ctx, hostName);
+  await requireLab(ctx);
+  ctx.log(`${hostName}: killed ${await killHost(h)} processes (SIGKILL)`);
+}
+
+/** Boots a host again: its role script starts what is not running (a node rejoins by itself). */
+export async function start(ctx: LabContext, hostName: string): Promise<void> {
+  const h = hostOrFail(ctx, hostName);
+  await requireLab(ctx);
+  await provisionHost(ctx, h);
+  if (h.host.role !== 'client') await checkLogins(ctx, 60_000, hostName);
+}
+
+export async function cable(ctx: LabContext, hostName: string, connected: boolean): Promise<void> {
+  const h = hostOrFail(ctx, hostName);
+  await requireLab(ctx);
+  await setCable(ctx.plan, h, connected);
+  ctx.log(`${hostName}: cable ${connected ? 'plugged in' : 'pulled'}`);
+}
+
+/** What an ejabberd node sees as its running cluster (`ejabberdctl list_cluster`). */
+export async function clusterView(ctx: LabContext, hostName: string): Promise<string[] | undefined> {
+  const h = hostOrFail(ctx, hostName);
+  const result = await run(hostArgv(h, ['ejabberdctl', 'list_cluster']), { check: false, timeout: 15_000 });
+  if (result.exitCode !== 0) return undefined;
+  return result.stdout.split('\n').map((l) => l.trim().replace(/^'|'$/g, '')).filter(Boolean).sort();
+}
+
+/**
+ * After a partition Mnesia does not merge: each side runs on as its own cluster. Restarting every
+ * node that does not see the seed makes it load the tables from the seed again (the seed's side
+ * wins; writes made on the other side meanwhile are lost, which README documents).
+ */
+export async function recover(ctx: LabContext): Promise<string[]> {
+  await requireLab(ctx);
+  const seed = ctx.lab.ejabberd[0]!;
+  const restarted: string[] = [];
+  for (const node of ctx.lab.ejabberd.slice(1)) {
+    const view = await clusterView(ctx, node.host.name);
+    if (view?.includes(seed.erlangNode)) continue;
+    ctx.log(`${node.host.name} does not see ${seed.erlangNode} (sees ${view?.join(', ') ?? 'nothing'}): restarting it`);
+    const h = hostOrFail(ctx, node.host.name);
+    await stopHost(h);
+    await provisionHost(ctx, h);
+    restarted.push(node.host.name);
+  }
+  if (restarted.length) await checkLogins(ctx, 60_000);
+  return restarted;
+}

@@ -1,0 +1,100 @@
+// `chatlab status`: what a person or a script needs to know about the lab, read from the machine.
+import { connect } from 'node:net';
+import type { LabContext } from './runner.ts';
+import { clusterView } from './runner.ts';
+import { listNetns, cableConnected, guardRoutePresent } from './network.ts';
+import { hostProcesses, type Proc } from './processes.ts';
+import { caFile, passwordFile, secretsDir } from '../paths.ts';
+import { serviceHost } from '../model.ts';
+
+export interface LabStatus {
+  name: string;
+  up: boolean;
+  guardRoute: boolean;
+  caFile: string;
+  secretsDir: string;
+  dnsServer: string;
+  workstationAddress: string;
+  domains: Array<{ domain: string; server: string; connect: string }>;
+  ports: Record<string, number>;
+  hosts: Array<{ name: string; role: string; address: string; fqdn: string; netns: string; up: boolean; cable: boolean; processes: Proc[] }>;
+  ejabberd: Array<{ host: string; node: string; address: string; cluster: string[] | null }>;
+  haproxy: Array<{ server: string; status: string }> | null;
+  accounts: Array<{ jid: string; passwordFile: string }>;
+}
+
+/** `show stat` on HAProxy's admin socket: the socket is a file, reachable from the root namespace. */
+function haproxyServers(socketPath: string): Promise<Array<{ server: string; status: string }> | null> {
+  return new Promise((resolve) => {
+    let data = '';
+    const sock = connect(socketPath, () => sock.end('show stat\n'));
+    sock.setTimeout(3000, () => sock.destroy());
+    sock.on('data', (chunk) => (data += chunk));
+    sock.on('error', () => resolve(null));
+    sock.on('close', () => {
+      const rows = data.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(','));
+      resolve(data ? rows.filter((r) => r[1] !== 'FRONTEND' && r[1] !== 'BACKEND').map((r) => ({ server: `${r[0]}/${r[1]}`, status: r[17] ?? '?' })) : null);
+    });
+  });
+}
+
+export async function labStatus(ctx: LabContext): Promise<LabStatus> {
+  const { lab, plan, state } = ctx;
+  const existing = await listNetns();
+  const hosts = await Promise.all(
+    plan.hosts.map(async (h) => {
+      const up = existing.has(h.netns);
+      return {
+        name: h.host.name,
+        role: h.host.role,
+        address: h.host.address,
+        fqdn: h.host.fqdn,
+        netns: h.netns,
+        up,
+        cable: up && existing.has(plan.switchNetns) && (await cableConnected(plan, h)),
+        processes: up ? await hostProcesses(h) : [],
+      };
+    }),
+  );
+  const ejabberd = await Promise.all(
+    lab.ejabberd.map(async (n) => ({
+      host: n.host.name,
+      node: n.erlangNode,
+      address: n.host.address,
+      cluster: existing.has(plan.hosts.find((h) => h.host.name === n.host.name)!.netns) ? (await clusterView(ctx, n.host.name)) ?? null : null,
+    })),
+  );
+  const haproxyHost = plan.hosts.find((h) => h.host.role === 'haproxy')!;
+  const haproxySocket = haproxyHost.binds.find((b) => b.target === '/run/haproxy')!.source + '/admin.sock';
+  return {
+    name: lab.spec.name,
+    up: hosts.every((h) => h.up),
+    guardRoute: await guardRoutePresent(plan),
+    caFile: caFile(state),
+    secretsDir: secretsDir(state),
+    dnsServer: lab.dnsServer.address,
+    workstationAddress: lab.workstationAddress,
+    domains: [lab.spec.domains.prosody, lab.spec.domains.ejabberd].map((domain) => {
+      const server = serviceHost(lab, domain);
+      return { domain, server: server.name, connect: `${server.address}:${lab.spec.ports.c2s}` };
+    }),
+    ports: { ...lab.spec.ports },
+    hosts,
+    ejabberd,
+    haproxy: existing.has(haproxyHost.netns) ? await haproxyServers(haproxySocket) : null,
+    accounts: lab.accounts.map((a) => ({ jid: a.jid, passwordFile: passwordFile(state, a.jid) })),
+  };
+}
+
+export function formatStatus(s: LabStatus): string {
+  const lines = [`lab ${s.name}: ${s.up ? 'up' : 'down'}${s.guardRoute ? '' : ' (no guard route)'}`];
+  for (const h of s.hosts) {
+    const procs = h.processes.map((p) => `${p.command}[${p.pid}]`).join(' ');
+    lines.push(`  ${h.name.padEnd(10)} ${h.address.padEnd(15)} ${h.up ? (h.cable ? 'up  ' : 'CUT ') : 'down'} ${procs}`);
+  }
+  for (const n of s.ejabberd) lines.push(`  cluster as ${n.host} sees it: ${n.cluster ? n.cluster.join(', ') : 'unreachable'}`);
+  if (s.haproxy) lines.push(`  haproxy: ${s.haproxy.map((x) => `${x.server} ${x.status}`).join(', ')}`);
+  for (const d of s.domains) lines.push(`  ${d.domain}: ${d.connect} (${d.server})`);
+  lines.push(`  CA: ${s.caFile}`);
+  return lines.join('\n');
+}

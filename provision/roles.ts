@@ -1,0 +1,28 @@
+// What each role needs from Debian and which system directories are its own state. Used by the
+// script generators (ensure_packages) and by the namespace runner (install, per-host directories).
+import type { Role } from './model.ts';
+
+export const ROLE_PACKAGES: Record<Role, string[]> = {
+  haproxy: ['haproxy', 'bind9', 'bind9-utils'],
+  prosody: ['prosody', 'lua-dbi-mysql', 'mariadb-server'],
+  ejabberd: ['ejabberd'],
+  client: ['bind9-dnsutils'],
+};
+
+/** Tools the namespace runner itself calls on the machine. */
+export const RUNNER_PACKAGES = ['iproute2', 'util-linux', 'openssl', 'procps'];
+
+/**
+ * The directories a host of each role owns. In a VM they are simply its own; in the namespace lab
+ * each is bind-mounted from the host's directory under .chatlab/hosts, so N hosts share one
+ * root filesystem without sharing state. /etc ones are seeded from the packaged defaults.
+ */
+export const ROLE_DIRS: Record<Role, string[]> = {
+  haproxy: ['/etc/haproxy', '/run/haproxy', '/var/lib/haproxy', '/etc/bind', '/var/cache/bind', '/run/named'],
+  prosody: ['/etc/prosody', '/var/lib/prosody', '/var/log/prosody', '/run/prosody', '/etc/mysql', '/var/lib/mysql', '/run/mysqld', '/var/log/mysql'],
+  ejabberd: ['/etc/ejabberd', '/var/lib/ejabberd', '/var/log/ejabberd', '/run/ejabberd'],
+  client: [],
+};
+
+/** Every host: the pid files and logs of processes started without systemd. */
+export const COMMON_DIRS = ['/run/chatlab', '/var/log/chatlab'];
