@@ -11,6 +11,7 @@ import type { Client } from '@xmpp/client-core';
 import type { IQCaller } from '@xmpp/iq/caller.js';
 import { AuthError, DataError, RsxccError, TimeoutError, UnavailableError, UsageError } from './errors.ts';
 import { parseJid, type Jid } from './jid.ts';
+import type { Scram } from './sasl.ts';
 
 export interface ServerAddress {
   host: string;
@@ -29,8 +30,8 @@ export interface SessionOptions {
   insecure?: boolean;
   /** Bound on each wait: resolving, connecting, TLS, login, each request, closing. Default 10 s. */
   timeoutMs?: number;
-  /** Enable XEP-0198 so that incoming stanzas are acknowledged only once handled. */
-  streamManagement?: boolean;
+  /** With stream management, acknowledge each message as soon as it is handled (continuous mode). */
+  acknowledgeEach?: boolean;
   /**
    * Called for every incoming stanza, one at a time in arrival order. With stream management, a
    * stanza counts as handled (and is acknowledged to the server) only once the returned promise
@@ -48,9 +49,15 @@ export interface Session {
   readonly jid: string;
   /** host:port actually connected to. */
   readonly address: string;
-  /** True when XEP-0198 was enabled for this session. */
-  readonly streamManagement: boolean;
-  /** True when the server announced http://jabber.org/protocol/offline (XEP-0013). */
+  /**
+   * Enables XEP-0198 so that incoming stanzas count as received only once handled: what was not
+   * handled when the session ends goes back to the server's offline storage. False when the server
+   * does not offer it.
+   */
+  enableStreamManagement(): Promise<boolean>;
+  /** Resolves once every stanza received so far has been handled. */
+  drain(): Promise<void>;
+  /** Whether the server's disco#info lists this feature (asked once, then cached). */
   hasFeature(namespace: string): Promise<boolean>;
   /** Writes a stanza to the socket. Resolving means written, not received: confirm with ping(). */
   send(stanza: Element): Promise<void>;
@@ -68,6 +75,7 @@ export interface Session {
 
 const NS_STREAM = 'http://etherx.jabber.org/streams';
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 const NS_SM = 'urn:xmpp:sm:3';
 const NS_PING = 'urn:xmpp:ping';
 const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
@@ -124,7 +132,7 @@ export function classify(error: unknown, where: string): RsxccError | Error {
 }
 
 async function loadXmpp() {
-  const [xml, core, tcp, tlsSocket, middleware, streamFeatures, iqCaller, iqCallee, sasl, factory, scram, plain, bind, events] =
+  const [xml, core, tcp, tlsSocket, middleware, streamFeatures, iqCaller, iqCallee, sasl, factory, mechanisms, bind, events] =
     await Promise.all([
       import('@xmpp/xml'),
       import('@xmpp/client-core'),
@@ -136,8 +144,7 @@ async function loadXmpp() {
       import('@xmpp/iq/callee.js'),
       import('@xmpp/sasl'),
       import('saslmechanisms'),
-      import('@xmpp/sasl-scram-sha-1'),
-      import('@xmpp/sasl-plain'),
+      import('./sasl.ts'),
       import('@xmpp/resource-binding'),
       import('@xmpp/events'),
     ]);
@@ -152,8 +159,7 @@ async function loadXmpp() {
     iqCallee: iqCallee.default,
     sasl: sasl.default,
     SASLFactory: factory.default,
-    scram: scram.default,
-    plain: plain.default,
+    mechanisms,
     resourceBinding: bind.default,
     promise: events.promise,
   };
@@ -292,9 +298,21 @@ async function login(lib: Lib, options: SessionOptions, target: Target): Promise
     await entity.restart();
   });
 
-  const saslFactory = new lib.SASLFactory();
-  lib.scram(saslFactory);
-  lib.plain(saslFactory);
+  // Strongest first; the instance is kept to check the server's SCRAM signature on <success/>.
+  let scram: Scram | undefined;
+  const { ScramSha256, ScramSha1, Plain } = lib.mechanisms;
+  const saslFactory = new lib.SASLFactory()
+    .use('SCRAM-SHA-256', class extends ScramSha256 { constructor() { super(); scram = this; } })
+    .use('SCRAM-SHA-1', class extends ScramSha1 { constructor() { super(); scram = this; } })
+    .use('PLAIN', Plain);
+  entity.on('nonza', (element: Element) => {
+    if (!element.is('success', NS_SASL) || !scram || scram.serverVerified) return;
+    try {
+      scram.verifyServerFinal(Buffer.from(element.text(), 'base64').toString('utf8'));
+    } catch (error) {
+      failWith(new AuthError(`${where}: ${(error as Error).message}`));
+    }
+  });
   lib.sasl({ streamFeatures: features, saslFactory }, async (authenticate, mechanisms) => {
     // SASL only ever runs over TLS (enforced above), so PLAIN does not expose the password.
     if (!entity.isSecure()) throw new UnavailableError('refusing to authenticate without TLS');
@@ -327,7 +345,11 @@ async function login(lib: Lib, options: SessionOptions, target: Target): Promise
       .then(() => options.onStanza?.(element))
       .then(
         () => {
-          if (counted && !handlerFailed) handled += 1;
+          if (!counted || handlerFailed) return;
+          handled += 1;
+          if (options.acknowledgeEach && element.name === 'message') {
+            entity.send(xml('a', { xmlns: NS_SM, h: handled })).catch(() => {});
+          }
         },
         (error: Error) => {
           handlerFailed = true;
@@ -343,18 +365,13 @@ async function login(lib: Lib, options: SessionOptions, target: Target): Promise
     rawSocket = entity.socket as unknown as NetSocket;
     await bounded(Promise.race([connecting, failed]), timeoutMs, `connecting to ${where}`);
     rawSocket?.setKeepAlive(true, 15_000);
+    // Small stanzas in a row (message, then ping) must not wait on Nagle for the previous ACK.
+    rawSocket?.setNoDelay(true);
     const online = lib.promise(entity, 'online', null);
     await bounded(Promise.race([entity.open({ domain }), failed]), timeoutMs, `opening the stream with ${where}`);
     await bounded(Promise.race([online, failed]), timeoutMs, `logging in at ${where}`);
     if (!entity.isSecure()) throw new UnavailableError(`${where}: session is not encrypted`);
 
-    if (options.streamManagement && lastFeatures?.getChild('sm', NS_SM)) {
-      const answer = lib.promise<Element>(entity, 'nonza', null);
-      await entity.send(xml('enable', { xmlns: NS_SM }));
-      const reply = await bounded(Promise.race([answer, failed]), timeoutMs, 'enabling stream management');
-      smEnabled = reply.is('enabled', NS_SM);
-      progress(smEnabled ? 'stream management enabled' : 'stream management refused by the server');
-    }
   } catch (error) {
     destroy();
     throw classify(error, where);
@@ -370,7 +387,19 @@ async function login(lib: Lib, options: SessionOptions, target: Target): Promise
   const session: Session = {
     jid,
     address: where,
-    streamManagement: smEnabled,
+    async enableStreamManagement() {
+      if (smEnabled) return true;
+      if (!lastFeatures?.getChild('sm', NS_SM)) return false;
+      const answer = lib.promise<Element>(entity, 'nonza', null);
+      await session.send(xml('enable', { xmlns: NS_SM }));
+      const reply = await bounded(Promise.race([answer, failed]), timeoutMs, 'enabling stream management');
+      smEnabled = reply.is('enabled', NS_SM);
+      progress(smEnabled ? 'stream management enabled' : 'stream management refused by the server');
+      return smEnabled;
+    },
+    async drain() {
+      await bounded(Promise.race([queue, failed]), timeoutMs, 'handling the received messages');
+    },
     async hasFeature(namespace) {
       infoCache ??= session
         .request(xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: NS_DISCO_INFO })))
@@ -404,8 +433,14 @@ async function login(lib: Lib, options: SessionOptions, target: Target): Promise
         // server keeps it for the next run instead of it being lost.
         closing = true;
         if (!handlerFailed && entity.status === 'online') {
-          if (smEnabled) await entity.send(xml('a', { xmlns: NS_SM, h: handled }));
-          await bounded(entity.disconnect(), timeoutMs, 'closing the stream');
+          if (smEnabled) {
+            // The final <a/> must reach the server before the socket goes: wait for its </stream>.
+            await entity.send(xml('a', { xmlns: NS_SM, h: handled }));
+            await bounded(entity.disconnect(), timeoutMs, 'closing the stream');
+          } else {
+            // Nothing left to confirm; ejabberd takes ~100 ms to answer </stream>, not worth waiting for.
+            await bounded(entity.write('</stream:stream>'), timeoutMs, 'closing the stream');
+          }
         }
       } catch {
         // Closing is best effort; the server treats a dropped socket like a closed stream.

@@ -105,7 +105,7 @@ declare module '@xmpp/iq/callee.js' {
 
 declare module 'saslmechanisms' {
   export default class SASLFactory {
-    use(mechanism: unknown): this;
+    use(name: string, mechanism: new () => unknown): this;
   }
 }
 
@@ -117,14 +117,6 @@ declare module '@xmpp/sasl' {
     deps: { streamFeatures: StreamFeatures; saslFactory: SASLFactory },
     onAuthenticate: (done: Done, mechanisms: string[]) => Promise<void>,
   ): void;
-}
-
-declare module '@xmpp/sasl-scram-sha-1' {
-  export default function scramSha1(factory: import('saslmechanisms').default): void;
-}
-
-declare module '@xmpp/sasl-plain' {
-  export default function plain(factory: import('saslmechanisms').default): void;
 }
 
 declare module '@xmpp/resource-binding' {

@@ -1,0 +1,91 @@
+// Continuous mode: catch up on offline messages, then print messages as they arrive, across
+// server restarts and network cuts, until asked to stop.
+//
+// Duplicates XMPP cannot avoid: a message printed just before the connection broke, whose <a/>
+// (sent right after printing) did not reach the server, is put back into offline storage by the
+// server and shown again after the reconnect. Nothing is lost: what was not acknowledged is kept.
+import { AuthError, DataError, UsageError } from './errors.ts';
+import type { Session } from './session.ts';
+import { catchUp, type Inbox } from './unread.ts';
+
+export interface ListenOptions {
+  quietMs: number;
+  timeoutMs: number;
+  /** How often to ping the server to notice a silent network cut. */
+  keepaliveMs: number;
+  /** Progress for -v. */
+  progress: (text: string) => void;
+  /** Connection lost / back: always said, even without -v. */
+  notice: (text: string) => void;
+  /** Aborted by SIGINT/SIGTERM: close cleanly and return. */
+  signal: AbortSignal;
+  backoff?: (attempt: number) => number;
+}
+
+/** 1 s, 2 s, 4 s ... capped at 30 s, with +-20 % jitter so that many clients do not stampede. */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/** Errors that a reconnect cannot fix: give up instead of hammering the server. */
+const isPermanent = (error: unknown) => error instanceof AuthError || error instanceof UsageError || error instanceof DataError;
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
+
+/** Resolves with the reason once a keepalive ping fails; never resolves while the server answers. */
+async function keepalive(session: Session, everyMs: number, signal: AbortSignal): Promise<Error> {
+  for (;;) {
+    await sleepUnlessAborted(everyMs, signal);
+    if (signal.aborted) return new Error('stopped');
+    try {
+      await session.ping();
+    } catch (error) {
+      return error as Error;
+    }
+  }
+}
+
+export async function listen(open: () => Promise<Session>, inbox: Inbox, options: ListenOptions): Promise<void> {
+  const { signal } = options;
+  const backoff = options.backoff ?? backoffMs;
+  let everOnline = false;
+  let attempt = 0;
+  while (!signal.aborted) {
+    let session: Session | undefined;
+    try {
+      session = await open();
+      await catchUp(session, inbox, { ...options, stayAvailable: true });
+      if (everOnline) options.notice(`reconnected as ${session.jid}`);
+      everOnline = true;
+      attempt = 0;
+      options.progress('waiting for messages');
+      const broken = await Promise.race([session.ended, keepalive(session, options.keepaliveMs, signal), aborted(signal).then(() => undefined)]);
+      if (signal.aborted) break;
+      throw broken ?? new Error('connection closed');
+    } catch (error) {
+      // A setup that never worked is a configuration problem: report it instead of retrying.
+      if (signal.aborted) break;
+      if (!everOnline || isPermanent(error)) throw error;
+      const wait = backoff(attempt++);
+      options.notice(`connection lost (${(error as Error).message}); reconnecting in ${(wait / 1000).toFixed(1)} s`);
+      await session?.close();
+      session = undefined;
+      await sleepUnlessAborted(wait, signal);
+    } finally {
+      await session?.close();
+    }
+  }
+}

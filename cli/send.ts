@@ -1,0 +1,67 @@
+// Send mode: success means the server has every message, not that a socket accepted bytes.
+// The confirmation is an IQ ping sent after the messages: a server handles a stream's stanzas in
+// order, so its answer proves each message was routed, and any error a local recipient produced
+// has arrived before it. No presence is ever sent: an available resource would make the server
+// flush (and this run lose) the sender's own offline messages.
+import type { Element } from '@xmpp/xml';
+import { DataError, RecipientError, UnavailableError } from './errors.ts';
+import type { Session } from './session.ts';
+
+// XML 1.0 section 2.2 Char: everything else cannot be carried in a stanza at all.
+const notXmlChar = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+
+/** The body exactly as it will be sent, or a DataError saying why it cannot be. */
+export function checkBody(body: string): string {
+  if (body === '') throw new DataError('empty message body: nothing to send');
+  const bad = notXmlChar.exec(body);
+  if (bad) {
+    const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    throw new DataError(`message body contains U+${code} at offset ${bad.index}, which XML cannot carry`);
+  }
+  return body;
+}
+
+/** A pipe usually ends the text with one newline that belongs to the line, not to the message. */
+export function bodyFromInput(input: string): string {
+  return input.endsWith('\r\n') ? input.slice(0, -2) : input.endsWith('\n') ? input.slice(0, -1) : input;
+}
+
+/**
+ * Collects error replies to the messages we send. Pass `onStanza` to openSession so it sees
+ * every incoming stanza; `errors` is complete for local recipients once a later ping returned.
+ */
+export class DeliveryReport {
+  readonly sent = new Map<string, string>();
+  readonly errors: RecipientError[] = [];
+
+  onStanza = (stanza: Element): void => {
+    const id = stanza.attrs.id;
+    if (stanza.name !== 'message' || stanza.attrs.type !== 'error' || id === undefined || !this.sent.has(id)) return;
+    const error = stanza.getChild('error');
+    const condition = error?.getChildElements().find((child) => child.name !== 'text')?.name ?? 'undefined-condition';
+    const text = error?.getChildText('text') ?? undefined;
+    this.errors.push(new RecipientError(this.sent.get(id)!, condition, text));
+  };
+}
+
+export async function sendMessages(
+  session: Session,
+  report: DeliveryReport,
+  recipients: readonly string[],
+  body: string,
+  progress: (text: string) => void = () => {},
+): Promise<void> {
+  const { default: xml } = await import('@xmpp/xml');
+  const { randomUUID } = await import('node:crypto');
+  for (const to of recipients) {
+    const id = randomUUID();
+    report.sent.set(id, to);
+    await session.send(xml('message', { to, type: 'chat', id }, xml('body', {}, body)));
+  }
+  progress(`sent ${recipients.length} message(s); waiting for the server to confirm`);
+  await session.ping();
+  const { errors } = report;
+  if (errors.length === 1) throw errors[0]!;
+  if (errors.length > 1) throw new UnavailableError(`${errors.length} recipients failed: ${errors.map((e) => e.message).join('; ')}`);
+  progress('server confirmed every message');
+}

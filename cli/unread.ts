@@ -1,0 +1,114 @@
+// Show-unread mode: print every offline message exactly once and stop as soon as the server is
+// done. The end is the server's own marker plus a short quiet window for stragglers:
+//  - XEP-0013 (ejabberd): the fetch IQ's result follows the messages; then each printed item is
+//    removed by node. No presence is sent, so nothing is flushed and nothing is lost if we die.
+//  - otherwise (Prosody 0.12): stream management, initial presence, then a ping whose reply
+//    follows the offline flush. Only handled stanzas are acknowledged, so whatever was not printed
+//    goes back to offline storage when the session ends, however it ends.
+import type { Element } from '@xmpp/xml';
+import { TimeoutError } from './errors.ts';
+import { readMessage, type ReceivedMessage } from './output.ts';
+import type { Session } from './session.ts';
+
+export const NS_OFFLINE = 'http://jabber.org/protocol/offline';
+
+/** Receives stanzas for a session: prints messages and remembers which XEP-0013 items are done. */
+export class Inbox {
+  /** XEP-0013 nodes of messages that were printed (or had nothing to print): safe to remove. */
+  private doneNodes: string[] = [];
+  lastArrival = 0;
+  printed = 0;
+
+  constructor(
+    private readonly print: (message: ReceivedMessage) => Promise<void>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  onStanza = async (stanza: Element): Promise<void> => {
+    if (stanza.name !== 'message') return;
+    this.lastArrival = this.now();
+    const message = readMessage(stanza, new Date(this.lastArrival));
+    if (message) {
+      await this.print(message);
+      this.printed += 1;
+    }
+    const node = stanza.getChild('offline', NS_OFFLINE)?.getChild('item')?.attrs.node;
+    if (node !== undefined) this.doneNodes.push(node);
+  };
+
+  /** Hands over the nodes to remove; each is handed over once. */
+  takeDoneNodes(): string[] {
+    const nodes = this.doneNodes;
+    this.doneNodes = [];
+    return nodes;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until no message has arrived for `quietMs`, but never longer than `limitMs` in all. */
+export async function quietWindow(inbox: Inbox, quietMs: number, limitMs: number, now: () => number = Date.now): Promise<void> {
+  const start = now();
+  let since = Math.max(inbox.lastArrival, start);
+  for (let left = since + quietMs - now(); left > 0; left = since + quietMs - now()) {
+    if (now() - start >= limitMs) throw new TimeoutError(`messages kept arriving for ${limitMs / 1000} s`);
+    await sleep(Math.min(left, limitMs));
+    since = Math.max(inbox.lastArrival, start);
+  }
+}
+
+async function xml() {
+  return (await import('@xmpp/xml')).default;
+}
+
+/** XEP-0013 fetch: the result arrives after all offline messages have been sent to us. */
+export async function fetchOffline(session: Session, inbox: Inbox): Promise<void> {
+  const x = await xml();
+  await session.request(x('iq', { type: 'get' }, x('offline', { xmlns: NS_OFFLINE }, x('fetch'))));
+  await session.drain();
+  await removeOffline(session, inbox);
+}
+
+async function removeOffline(session: Session, inbox: Inbox): Promise<void> {
+  const nodes = inbox.takeDoneNodes();
+  if (nodes.length === 0) return;
+  const x = await xml();
+  const items = nodes.map((node) => x('item', { action: 'remove', node }));
+  await session.request(x('iq', { type: 'set' }, x('offline', { xmlns: NS_OFFLINE }, ...items)));
+}
+
+/**
+ * Gets the offline messages delivered and printed; returns once the server's end marker and the
+ * quiet window have passed. With `stayAvailable` the session ends up available for live messages.
+ */
+export async function catchUp(
+  session: Session,
+  inbox: Inbox,
+  options: { quietMs: number; timeoutMs: number; stayAvailable: boolean; progress?: (text: string) => void },
+): Promise<void> {
+  const progress = options.progress ?? (() => {});
+  const x = await xml();
+  if (await session.hasFeature(NS_OFFLINE)) {
+    progress('fetching offline messages (XEP-0013)');
+    await fetchOffline(session, inbox);
+    if (options.stayAvailable) {
+      await session.enableStreamManagement();
+      await session.send(x('presence'));
+      // XEP-0013 servers do not flush on presence once we fetched: collect what arrived in between.
+      await fetchOffline(session, inbox);
+    } else {
+      await quietWindow(inbox, options.quietMs, options.timeoutMs);
+    }
+  } else {
+    if (!(await session.enableStreamManagement())) {
+      progress('no XEP-0013 and no stream management: messages the server flushes before they are printed can be lost');
+    }
+    progress('sending presence; the ping reply marks the end of the offline flush');
+    await session.send(x('presence'));
+    await session.ping();
+    await session.drain();
+    if (!options.stayAvailable) await quietWindow(inbox, options.quietMs, options.timeoutMs);
+  }
+  await session.drain();
+  progress(`${inbox.printed} message(s) shown`);
+}
