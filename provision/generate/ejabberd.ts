@@ -37,6 +37,10 @@ export function ejabberdConfig(lab: Lab): string {
     ${listener(spec.ports.c2s, false)}
     ${listener(spec.ports.c2sProxied, true)}
 
+    # ejabberd sets the Erlang tick time itself (default 1 minute, overriding -kernel net_ticktime):
+    # the lab wants a pulled cable noticed in seconds. Must be the same on every node.
+    net_ticktime: ${spec.erlang.netTicktime} seconds
+
     s2s_access: none
     auth_method: internal
     # SCRAM: the server stores salted hashes, never the password.
@@ -84,7 +88,8 @@ export function ejabberdctlConfig(lab: Lab, node: EjabberdNode): string {
     # A fixed distribution port instead of epmd; the interface as an Erlang tuple, since
     # INET_DIST_INTERFACE makes every ejabberdctl call start one more Erlang VM to parse it.
     ERL_DIST_PORT=${lab.spec.ports.erlangDist}
-    # net_ticktime: a pulled cable is noticed in seconds, not after the default minute.
+    # The tick time from boot, equal to ejabberd.yml's net_ticktime: changing it at run time
+    # only takes effect after a transition period of the old value (a minute).
     ERL_OPTIONS="-env ERL_CRASH_DUMP_BYTES 0 -kernel net_ticktime ${lab.spec.erlang.netTicktime} -kernel inet_dist_use_interface ${tuple}"
     ERL_MAX_PORTS=${lab.spec.limits.openFiles}
     EJABBERD_CONFIG_PATH=/etc/ejabberd/ejabberd.yml

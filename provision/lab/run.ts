@@ -12,7 +12,9 @@ export interface RunResult {
 export async function run(argv: string[], options: Options & { check?: boolean } = {}): Promise<RunResult> {
   const { check = true, ...rest } = options;
   const [file, ...args] = argv;
-  const result = await execa(file!, args, { reject: false, stdin: 'ignore', ...rest } as Options);
+  // No stdin unless asked for: a lab command must never wait on a terminal.
+  const io = rest.stdio === undefined ? { stdin: 'ignore' as const } : {};
+  const result = await execa(file!, args, { reject: false, ...io, ...rest } as Options);
   const out: RunResult = {
     stdout: String(result.stdout ?? ''),
     stderr: String(result.stderr ?? ''),

@@ -148,12 +148,15 @@ export async function cable(ctx: LabContext, hostName: string, connected: boolea
   ctx.log(`${hostName}: cable ${connected ? 'plugged in' : 'pulled'}`);
 }
 
-/** What an ejabberd node sees as its running cluster (`ejabberdctl list_cluster`). */
+/**
+ * The nodes an ejabberd node is running its database with right now. Not `list_cluster`: that
+ * lists every node the schema knows, and still shows the other side during a partition.
+ */
 export async function clusterView(ctx: LabContext, hostName: string): Promise<string[] | undefined> {
   const h = hostOrFail(ctx, hostName);
-  const result = await run(hostArgv(h, ['ejabberdctl', 'list_cluster']), { check: false, timeout: 15_000 });
+  const result = await run(hostArgv(h, ['ejabberdctl', 'mnesia', 'running_db_nodes']), { check: false, timeout: 15_000 });
   if (result.exitCode !== 0) return undefined;
-  return result.stdout.split('\n').map((l) => l.trim().replace(/^'|'$/g, '')).filter(Boolean).sort();
+  return [...result.stdout.matchAll(/'([^']+)'/g)].map((m) => m[1]!).sort();
 }
 
 /**
