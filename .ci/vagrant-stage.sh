@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# CI stage: the generated Vagrantfile boots the whole lab on libvirt (plain QEMU), a smoke test runs
+# from this machine over the lab network, then everything is destroyed. No systemd here: libvirtd
+# and virtlogd run as plain processes (`chatlab box host up|down`). Whatever happens, the EXIT trap
+# destroys the VMs and removes networks, pools, volumes, daemons and firewall chains, then prints
+# how long each step took. Exit status: non-zero on any failure.
+#
+# Needs root and the namespace lab down (both use 192.168.56.1/21 on this machine).
+# Environment: CHATLAB_BOX_CACHE (default /var/cache/chatlab-box), CHATLAB_VAGRANT_SMOKE (default
+# test/vagrant/smoke.sh; run after the built-in checks when it exists).
+set -Eeuo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+export VAGRANT_CHECKPOINT_DISABLE=1 VAGRANT_DEFAULT_PROVIDER=libvirt VAGRANT_NO_COLOR=1
+export CHATLAB_LIBVIRT_BOX=chatlab-bookworm
+BOX=(npx --no-install tsx provision/box/cli.ts)
+SMOKE=${CHATLAB_VAGRANT_SMOKE:-test/vagrant/smoke.sh}
+HOST_PACKAGES=(vagrant vagrant-libvirt libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
+  qemu-system-x86 qemu-utils debootstrap dnsmasq-base iptables)
+
+TIMES=()
+POLICY_CREATED=0
+HOST_UP=0
+VMS_MAYBE=0
+STAGE_T0=$SECONDS
+
+log() { printf 'vagrant-stage: %s\n' "$*"; }
+
+# step NAME SECONDS CMD...: runs CMD with a time limit and records how long it took.
+step() {
+  local name=$1 limit=$2 t0=$SECONDS rc=0
+  shift 2
+  log "== $name (limit ${limit}s)"
+  timeout --kill-after=15 "$limit" "$@" || rc=$?
+  TIMES+=("$(printf '%-34s %6ds  %s' "$name" $((SECONDS - t0)) "$([ $rc -eq 0 ] && echo ok || echo "FAILED ($rc)")")")
+  return $rc
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT
+  set +e
+  if [ $VMS_MAYBE -eq 1 ]; then step "vagrant destroy" 300 vagrant destroy -f || { [ $rc -ne 0 ] || rc=1; }; fi
+  if [ $HOST_UP -eq 1 ]; then step "libvirt down" 180 "${BOX[@]}" host down || { [ $rc -ne 0 ] || rc=1; }; fi
+  if [ $POLICY_CREATED -eq 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+  log "timings:"
+  printf '  %s\n' "${TIMES[@]}"
+  log "total $((SECONDS - STAGE_T0)) s, exit $rc"
+  exit "$rc"
+}
+trap cleanup EXIT
+
+install_host_packages() {
+  local missing=()
+  for p in "${HOST_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "host packages already installed"
+    return 0
+  fi
+  # Package scripts would start libvirtd and friends through invoke-rc.d; 101 means "not now".
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    POLICY_CREATED=1
+  fi
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  if [ $POLICY_CREATED -eq 1 ]; then rm -f /usr/sbin/policy-rc.d; POLICY_CREATED=0; fi
+}
+
+machines() { vagrant status --machine-readable | awk -F, '$3 == "state" { print $2 }'; }
+
+# Built-in checks; the lab's own smoke test (rsxcc, cluster, SRV) follows in $SMOKE. The address
+# comes from the guest itself, so this does not parse the Vagrantfile.
+check_guests() {
+  local m ip state
+  for m in $(machines); do
+    state=$(timeout 180 vagrant ssh "$m" -c 'sudo systemctl reset-failed; systemctl is-system-running --wait' 2>/dev/null | tr -d '\r' | tail -n 1)
+    log "$m: system $state"
+    if [ "$state" != running ]; then
+      timeout 60 vagrant ssh "$m" -c 'systemctl --failed --no-legend' || true
+      return 1
+    fi
+    ip=$(timeout 60 vagrant ssh "$m" -c 'ip -4 -o addr show dev eth1' 2>/dev/null | awk '{ split($4, a, "/"); print a[1] }')
+    [ -n "$ip" ] || { log "$m: no address on eth1"; return 1; }
+    ping -c 2 -W 2 "$ip" >/dev/null || { log "$m: $ip does not answer ping"; return 1; }
+    log "$m: $ip answers over the lab network"
+  done
+}
+
+[ "$(id -u)" -eq 0 ] || { log "needs root"; exit 1; }
+[ -f Vagrantfile ] || { log "no Vagrantfile: run 'chatlab generate' first"; exit 1; }
+
+step "install host packages" 900 install_host_packages
+step "box build or reuse + add" 1200 "${BOX[@]}" add
+HOST_UP=1
+step "libvirt up" 120 "${BOX[@]}" host up
+VMS_MAYBE=1
+step "vagrant up" 1200 vagrant up --provider=libvirt
+step "guest checks" 300 check_guests
+if [ -f "$SMOKE" ]; then step "smoke test" 600 bash "$SMOKE"; fi
+step "vagrant destroy" 300 vagrant destroy -f
+VMS_MAYBE=0

@@ -1,0 +1,27 @@
+// The running lab for integration tests: brought up (or checked, when it already runs) through the
+// real `chatlab` entry point, and described by its own `chatlab status -o json`.
+import { execa } from 'execa';
+import path from 'node:path';
+import { projectRoot } from '../../provision/paths.ts';
+import type { LabStatus } from '../../provision/lab/status.ts';
+
+export const chatlabBin = path.join(projectRoot, 'dist', 'chatlab.js');
+
+export async function chatlab(...args: string[]) {
+  return execa('node', [chatlabBin, ...args], { reject: false, stdin: 'ignore', timeout: 600_000 });
+}
+
+export async function labStatus(): Promise<LabStatus> {
+  const r = await chatlab('status', '-o', 'json');
+  return JSON.parse(r.stdout) as LabStatus;
+}
+
+/** Brings the lab up if needed; fails the calling test with chatlab's own words if it cannot. */
+export async function ensureLab(): Promise<LabStatus> {
+  const r = await chatlab('up');
+  if (r.exitCode !== 0) throw new Error(`chatlab up failed (exit ${r.exitCode}):\n${r.stderr}`);
+  return labStatus();
+}
+
+export const hostPids = (status: LabStatus, host: string) =>
+  status.hosts.find((h) => h.name === host)!.processes.map((p) => p.pid).sort((a, b) => a - b);

@@ -1,0 +1,146 @@
+// Specification of the namespace lab, against the real servers it runs.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { chatlab, ensureLab, hostPids, labStatus } from './fixture.ts';
+import { projectRoot } from '../../provision/paths.ts';
+import type { LabStatus } from '../../provision/lab/status.ts';
+
+let status: LabStatus;
+before(async () => {
+  status = await ensureLab();
+});
+
+const nodes = () => status.ejabberd.map((n) => n.node).sort();
+const waitFor = async (what: string, probe: () => Promise<boolean>, ms: number) => {
+  const end = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > end) assert.fail(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+};
+const clusterWhole = async () => {
+  const s = await labStatus();
+  return s.ejabberd.every((n) => JSON.stringify(n.cluster) === JSON.stringify(nodes()));
+};
+
+test('given the lab, every host is up with its servers, and every node sees the whole cluster', () => {
+  assert.equal(status.up, true);
+  const commands = (host: string) => status.hosts.find((h) => h.name === host)!.processes.map((p) => p.command);
+  assert.ok(commands('prosody').includes('mariadbd'));
+  assert.ok(commands('prosody').some((c) => c.startsWith('lua')), 'prosody runs (as lua)');
+  assert.ok(commands('haproxy').includes('haproxy') && commands('haproxy').includes('named'));
+  for (const n of status.ejabberd) {
+    assert.ok(commands(n.host).includes('beam.smp'), `${n.host} runs ejabberd`);
+    assert.deepEqual(n.cluster, nodes(), `${n.host} sees every node`);
+  }
+  assert.ok(status.ejabberd.length >= 2);
+  assert.deepEqual(status.haproxy?.map((s) => s.status), status.ejabberd.map(() => 'UP'));
+});
+
+test('from the client host, SRV and A lookups through the lab DNS find both services', async () => {
+  const dig = async (...q: string[]) => (await chatlab('exec', 'client', '--', 'dig', '+short', ...q)).stdout.trim();
+  assert.equal(await dig('SRV', '_xmpp-client._tcp.ejabberd.chat.test'), '0 5 5222 haproxy.lab.chat.test.');
+  assert.equal(await dig('SRV', '_xmpp-client._tcp.prosody.chat.test'), '0 5 5222 prosody.lab.chat.test.');
+  for (const n of status.ejabberd) assert.equal(await dig('A', n.node.split('@')[1]!), n.address);
+  // Not a resolver: names outside the lab get no answer, so nothing is looked up beyond the machine.
+  assert.equal(await dig('A', 'debian.org'), '');
+});
+
+test('the guard route turns a lab address into a local error once the adapter is gone', async () => {
+  assert.equal(status.guardRoute, true);
+  const route = async () => execa('ip', ['route', 'get', status.dnsServer], { reject: false });
+  assert.match((await route()).stdout, /dev chatlab0/);
+  await execa('ip', ['link', 'set', 'chatlab0', 'down']);
+  try {
+    const r = await route();
+    assert.notEqual(r.exitCode, 0);
+    assert.match(r.stderr, /No route to host/);
+  } finally {
+    await execa('ip', ['link', 'set', 'chatlab0', 'up']);
+  }
+  assert.match((await route()).stdout, /dev chatlab0/);
+});
+
+test('lab secrets are mode 600, git-ignored, and every node has the one random cookie', async () => {
+  const dir = status.secretsDir;
+  assert.equal((await stat(dir)).mode & 0o777, 0o700);
+  for (const name of await readdir(dir, { recursive: true })) {
+    const st = await stat(path.join(dir, name));
+    assert.equal(st.mode & 0o777, st.isDirectory() ? 0o700 : 0o600, name);
+  }
+  const ignored = await execa('git', ['check-ignore', '-q', path.join(dir, 'ca.key')], { cwd: projectRoot, reject: false });
+  assert.equal(ignored.exitCode, 0, 'the CA key is git-ignored');
+  const cookie = await readFile(path.join(dir, 'erlang.cookie'), 'utf8');
+  assert.match(cookie, /^[A-Za-z0-9]{32}$/);
+  for (const n of status.ejabberd) {
+    const r = await chatlab('exec', n.host, '--', 'cat', '/var/lib/ejabberd/.erlang.cookie');
+    assert.equal(r.stdout, cookie, `${n.host} uses the lab cookie`);
+  }
+});
+
+test('a second `chatlab up` on a running lab changes nothing and restarts nothing', async () => {
+  const before = await labStatus();
+  const r = await chatlab('up');
+  assert.equal(r.exitCode, 0, r.stderr);
+  const provisioned = r.stderr.split('\n').filter((l) => /provisioned/.test(l));
+  assert.equal(provisioned.length, 4, r.stderr);
+  for (const line of provisioned) assert.match(line, /already provisioned: nothing changed/);
+  const after = await labStatus();
+  for (const h of ['prosody', 'haproxy', ...status.ejabberd.map((n) => n.host)]) assert.deepEqual(hostPids(after, h), hostPids(before, h), h);
+});
+
+test('after `chatlab kill ejabberd1`, the other node runs on alone and `chatlab up` brings it back into the cluster', async () => {
+  const r = await chatlab('kill', 'ejabberd1');
+  assert.equal(r.exitCode, 0, r.stderr);
+  let s = await labStatus();
+  assert.deepEqual(hostPids(s, 'ejabberd1'), [], 'power-off leaves no process');
+  await waitFor('ejabberd2 notices', async () => (await labStatus()).ejabberd[1]!.cluster?.length === 1, 20_000);
+  const up = await chatlab('up');
+  assert.equal(up.exitCode, 0, up.stderr);
+  s = await labStatus();
+  assert.ok(hostPids(s, 'ejabberd1').length > 0);
+  await waitFor('one cluster again', clusterWhole, 20_000);
+});
+
+test('a pulled cable splits the cluster; after heal, `chatlab recover` makes it one again', { timeout: 120_000 }, async () => {
+  assert.equal((await chatlab('cut', 'ejabberd2')).exitCode, 0);
+  try {
+    await waitFor('ejabberd2 alone', async () => (await labStatus()).ejabberd[1]!.cluster?.length === 1, 40_000);
+    assert.equal((await labStatus()).hosts.find((h) => h.name === 'ejabberd2')!.cable, false);
+  } finally {
+    assert.equal((await chatlab('heal', 'ejabberd2')).exitCode, 0);
+  }
+  const r = await chatlab('recover');
+  assert.equal(r.exitCode, 0, r.stderr);
+  await waitFor('one cluster again', clusterWhole, 30_000);
+});
+
+test('`chatlab down` leaves nothing behind; `chatlab up` after a crash-like stop repairs the lab', { timeout: 300_000 }, async () => {
+  // A session that stops leaves namespaces, routes and /etc/netns but no processes: make that.
+  for (const h of status.hosts) for (const pid of hostPids(await labStatus(), h.name)) process.kill(pid, 'SIGKILL');
+  let r = await chatlab('up');
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal((await labStatus()).up, true);
+  await waitFor('one cluster again', clusterWhole, 20_000);
+
+  r = await chatlab('down');
+  assert.equal(r.exitCode, 0, r.stderr);
+  const netns = (await execa('ip', ['netns', 'list'])).stdout;
+  assert.doesNotMatch(netns, /chatlab-/);
+  assert.equal((await execa('ip', ['route', 'show', 'type', 'unreachable', '192.168.56.0/21'])).stdout, '');
+  assert.equal((await execa('ip', ['link', 'show', 'chatlab0'], { reject: false })).exitCode !== 0, true);
+  const etc = await readdir('/etc/netns').catch(() => []);
+  assert.deepEqual(etc.filter((e) => e.startsWith('chatlab-')), []);
+  for (const h of status.hosts) {
+    for (const p of h.processes) assert.equal(await stat(`/proc/${p.pid}`).then(() => true, () => false), false, `${h.name} pid ${p.pid} is gone`);
+  }
+  const down = await chatlab('status');
+  assert.equal(down.exitCode, 3, 'status says the lab is down');
+
+  // Later tests (and people) expect a lab: bring it back.
+  status = await ensureLab();
+  assert.equal(status.up, true);
+});

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite (`npm test`): unit tests, the real tools' checks of the generated assets,
+# and the integration tests against the real lab. Installs what it needs (Debian packages via the
+# lab's own installer), brings the lab up, and takes it down again if it was not up before.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[ "$(id -u)" = 0 ] || { echo "npm test: the lab tests need root (network namespaces)" >&2; exit 77; }
+
+npm run -s build
+npm run -s typecheck
+node dist/chatlab.js generate --check
+
+# Test tools beyond the lab's own packages (which `chatlab up` installs).
+bash provision/shell/packages.sh shellcheck vagrant bind9-dnsutils git
+
+was_up=0
+node dist/chatlab.js status >/dev/null 2>&1 && was_up=1
+cleanup() {
+  [ "$was_up" = 1 ] || node dist/chatlab.js down >&2 || true
+}
+trap cleanup EXIT
+node dist/chatlab.js up
+
+# One file at a time: the lab tests share one lab and some of them take hosts down on purpose.
+node --import tsx --test --test-concurrency=1 \
+  test/unit/*.test.ts test/tools/*.test.ts test/lab/*.test.ts
