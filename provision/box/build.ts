@@ -2,7 +2,7 @@
 // GRUB by hand, shrink, convert to qcow2 and pack. Needs root. Every step that mounts or attaches
 // something registers its undo first, so a failure at any point leaves nothing mounted.
 import { randomUUID } from 'node:crypto';
-import { chmod, copyFile, mkdir, readdir, readFile, readlink, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../paths.ts';
 import { guestSources, parseAptSources, type GuestSources } from './apt-sources.ts';
@@ -297,6 +297,7 @@ async function build(hash: string, inputs: BoxInputs, final: BoxPaths, o: Ensure
         timeoutMs: 10 * MIN,
       });
       for (const m of members) await rm(path.join(work, m));
+      await rmdir(mnt);
       await writeFile(path.join(work, 'inputs.json'), `${JSON.stringify({ hash, ...inputs }, null, 2)}\n`);
       await rm(final.dir, { recursive: true, force: true });
       await rename(work, final.dir);

@@ -8,6 +8,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** File that receives stdout and stderr (appended) instead of capturing them. */
   logFile?: string;
+  /** Share this process's stdout and stderr. */
+  inherit?: boolean;
   /** Resolve with the result instead of throwing on a non-zero exit. */
   reject?: boolean;
 }
@@ -19,7 +21,7 @@ export interface RunResult {
 }
 
 export async function run(cmd: string, args: string[], o: RunOptions): Promise<RunResult> {
-  const output = o.logFile === undefined ? ('pipe' as const) : { file: o.logFile, append: true };
+  const output = o.inherit ? ('inherit' as const) : o.logFile === undefined ? ('pipe' as const) : { file: o.logFile, append: true };
   const r = await execa(cmd, args, {
     timeout: o.timeoutMs,
     forceKillAfterDelay: 5_000,

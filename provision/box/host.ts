@@ -17,14 +17,14 @@ const URI = 'qemu:///system';
 const SEC = 1_000;
 
 /** The lab network (the VirtualBox host-only plan) and the management network Vagrant reaches
- *  guests through; both without <forward>. */
+ *  guests through; both without <forward>. Bridge names keep clear of the namespace lab's veths. */
 export function labNetworks(): { lab: IsolatedNetwork; management: IsolatedNetwork } {
   const l = resolveLab(lab);
   return {
-    lab: { name: l.spec.name, bridge: `${l.spec.name}0`, hostAddress: l.workstationAddress, prefixLength: l.prefixLength },
+    lab: { name: `${l.spec.name}-lab`, bridge: `vbr-${l.spec.name}`, hostAddress: l.workstationAddress, prefixLength: l.prefixLength },
     management: {
       name: `${l.spec.name}-mgmt`,
-      bridge: `${l.spec.name}-mgmt0`,
+      bridge: `vbr-${l.spec.name}-mg`,
       hostAddress: MANAGEMENT.host,
       prefixLength: 24,
       dhcpRange: { start: MANAGEMENT.dhcpStart, end: MANAGEMENT.dhcpEnd },
@@ -101,7 +101,11 @@ async function listNames(kind: 'net' | 'pool'): Promise<string[]> {
   return stdout.split('\n').map((s) => s.trim()).filter(Boolean);
 }
 
-export async function hostUp(stateDir: string, log: (m: string) => void): Promise<void> {
+export async function hostUp(
+  stateDir: string,
+  log: (m: string) => void,
+  networks: IsolatedNetwork[] = Object.values(labNetworks()),
+): Promise<void> {
   await mkdir(stateDir, { recursive: true });
   if (existsSync(statePath(stateDir))) throw new Error(`${statePath(stateDir)} exists: run 'chatlab box host down' first`);
   const state: HostState = { daemons: [], networks: [], poolsBefore: [], iptablesBefore: await saveIptables() };
@@ -127,7 +131,14 @@ export async function hostUp(stateDir: string, log: (m: string) => void): Promis
   await save();
 
   const existing = await listNames('net');
-  for (const net of Object.values(labNetworks())) {
+  const addresses = (await run('ip', ['-o', '-4', 'addr', 'show'], { timeoutMs: 10 * SEC })).stdout;
+  for (const net of networks) {
+    const holder = addresses.split('\n').find((l) => l.includes(` ${net.hostAddress}/`) && !l.includes(` ${net.bridge} `));
+    if (holder) {
+      throw new Error(
+        `${net.hostAddress} is already on interface ${holder.split(/\s+/)[1]}: the namespace lab (or a VirtualBox host-only network) uses the same plan; take it down first`,
+      );
+    }
     if (existing.includes(net.name)) {
       log(`network ${net.name} exists (left over?): redefining it`);
       await virsh(['net-destroy', net.name], false);

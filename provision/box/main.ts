@@ -79,6 +79,7 @@ export async function runBox(argv: string[]): Promise<number> {
     }
     if (cmd === 'build' || cmd === 'add') {
       if (process.getuid?.() !== 0) throw new Error('building the box needs root (loop devices, mounts, chroot)');
+      if (process.env[PRIVATE_MOUNTS] !== '1') return await inPrivateMountNamespace();
       const timings: Timing[] = [];
       const box = await ensureBox({ cacheDir: a.cacheDir, force: a.force, log, timings });
       if (cmd === 'add') {
@@ -110,6 +111,21 @@ export async function runBox(argv: string[]): Promise<number> {
     log(e instanceof Error ? e.message : String(e));
     return 1;
   }
+}
+
+const PRIVATE_MOUNTS = 'CHATLAB_BOX_PRIVATE_MOUNTS';
+
+/** Runs this same command again in a mount namespace of its own. Without it, a program someone
+ *  starts in a new namespace meanwhile (`ip netns exec`: this machine's / is not shared) copies
+ *  the image's mounts and keeps the loop device busy after the build; and a build that is cut off
+ *  would leave its mounts behind. */
+async function inPrivateMountNamespace(): Promise<number> {
+  const r = await run(
+    'unshare',
+    ['--mount', '--propagation', 'private', '--', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    { timeoutMs: 90 * 60_000, env: { ...stringEnv(process.env), [PRIVATE_MOUNTS]: '1' }, inherit: true, reject: false },
+  );
+  return r.exitCode;
 }
 
 function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -8,7 +8,7 @@ export const BOX_NAME = 'chatlab-bookworm';
 
 /** Bump whenever build.ts changes what ends up in the image: the guest script and the package
  *  lists are hashed by content, the host-side build steps are only covered by this number. */
-export const BUILDER_VERSION = 3;
+export const BUILDER_VERSION = 4;
 
 export const SUITE = 'bookworm';
 
