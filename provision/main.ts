@@ -8,19 +8,26 @@ import { ensureSecrets } from './secrets.ts';
 import { projectRoot, stateDir } from './paths.ts';
 import { EX, LabError, usageError } from './errors.ts';
 import { cable, down, execIn, kill, labContext, recover, start, up, type LabContext } from './lab/runner.ts';
+import { materialize, resolveInstance, type Overrides } from './instance.ts';
 import { formatStatus, labStatus } from './lab/status.ts';
 
 const USAGE = `usage: chatlab generate [--check]
        chatlab secrets
-       chatlab up | down [--wipe] | status [-o json]
-       chatlab exec HOST -- CMD [ARG...]
-       chatlab kill|start|cut|heal HOST
-       chatlab recover`;
+       chatlab [--lab NAME] up [--nodes N] [--subnet CIDR]
+       chatlab [--lab NAME] down [--wipe] | status [-o json] | recover
+       chatlab [--lab NAME] exec HOST -- CMD [ARG...]
+       chatlab [--lab NAME] kill|start|cut|heal HOST`;
 
 type Command = (args: string[]) => Promise<number>;
 
 const log = (line: string) => process.stderr.write(`chatlab: ${line}\n`);
-const context = (): LabContext => labContext(defineLab(spec), projectRoot, stateDir(), log);
+/** Set from the global --lab option: which lab the command means. */
+let labName: string | undefined;
+
+async function context(overrides: Overrides = {}): Promise<LabContext> {
+  const instance = await resolveInstance(labName, overrides);
+  return labContext(instance.lab, instance.assetsRoot, instance.state, log);
+}
 
 function requireRoot(): void {
   if (process.getuid?.() !== 0) throw new LabError('the namespace lab needs root (network namespaces, bind mounts)', EX.noPerm);
@@ -37,7 +44,7 @@ const hostCommand = (verb: string, action: (ctx: LabContext, host: string) => Pr
   async (args) => {
     const host = oneHost(args, verb);
     requireRoot();
-    await action(context(), host);
+    await action(await context(), host);
     return 0;
   };
 
@@ -63,22 +70,26 @@ const commands: Record<string, Command> = {
     return 0;
   },
   async up(args) {
-    parseArgs({ args, options: {} });
+    const { values } = parseArgs({ args, options: { nodes: { type: 'string' }, subnet: { type: 'string' } } });
+    const nodes = values.nodes === undefined ? undefined : Number(values.nodes);
+    if (nodes !== undefined && !Number.isInteger(nodes)) throw usageError(`--nodes takes a whole number, not ${values.nodes}`);
     requireRoot();
-    await up(context());
+    const ctx = await context({ nodes, subnet: values.subnet });
+    await materialize({ lab: ctx.lab, assetsRoot: ctx.assetsRoot, state: ctx.state });
+    await up(ctx);
     return 0;
   },
   async down(args) {
     const { values } = parseArgs({ args, options: { wipe: { type: 'boolean' } } });
     requireRoot();
-    await down(context(), values.wipe ?? false);
+    await down(await context(), values.wipe ?? false);
     return 0;
   },
   async status(args) {
     const { values } = parseArgs({ args, options: { o: { type: 'string', short: 'o' } } });
     if (values.o !== undefined && values.o !== 'json' && values.o !== 'text') throw usageError(`-o takes text or json, not ${values.o}`);
     requireRoot();
-    const status = await labStatus(context());
+    const status = await labStatus(await context());
     process.stdout.write(values.o === 'json' ? `${JSON.stringify(status)}\n` : `${formatStatus(status)}\n`);
     return status.up ? 0 : 3;
   },
@@ -86,7 +97,7 @@ const commands: Record<string, Command> = {
     const dash = args.indexOf('--');
     if (dash !== 1) throw usageError('usage: chatlab exec HOST -- CMD [ARG...]');
     requireRoot();
-    return execIn(context(), args[0]!, args.slice(2));
+    return execIn(await context(), args[0]!, args.slice(2));
   },
   kill: hostCommand('kill', kill),
   start: hostCommand('start', start),
@@ -95,13 +106,18 @@ const commands: Record<string, Command> = {
   async recover(args) {
     parseArgs({ args, options: {} });
     requireRoot();
-    const restarted = await recover(context());
+    const restarted = await recover(await context());
     log(restarted.length ? `restarted ${restarted.join(', ')}: one cluster again` : 'cluster consistent: nothing to do');
     return 0;
   },
 };
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--lab') {
+    if (!argv[1]) throw usageError('--lab takes a lab name');
+    labName = argv[1];
+    argv = argv.slice(2);
+  }
   const [name, ...args] = argv;
   if (name === '-h' || name === '--help') {
     process.stdout.write(`${USAGE}\n`);

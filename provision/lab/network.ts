@@ -2,6 +2,32 @@
 // half-made network from an interrupted run is completed rather than duplicated or refused.
 import type { NetnsHost, NetnsPlan } from './plan.ts';
 import { ip, ipQuiet } from './run.ts';
+import { parseCidr } from '../model.ts';
+import { EX, LabError } from '../errors.ts';
+
+const range = (cidr: string) => {
+  const { network, prefixLength } = parseCidr(cidr.includes('/') ? cidr : `${cidr}/32`);
+  return [network, network + 2 ** (32 - prefixLength) - 1] as const;
+};
+
+/**
+ * Routes of this machine that overlap the lab subnet and are not the lab's own (a libvirt or
+ * VirtualBox network on the same range, another lab): with one of those, lab traffic could go
+ * somewhere else, so the lab refuses to start.
+ */
+export async function foreignRoutes(plan: NetnsPlan): Promise<string[]> {
+  const { stdout } = await ipQuiet('-j', 'route', 'show', 'table', 'all');
+  const [lo, hi] = range(plan.subnet);
+  const routes = JSON.parse(stdout || '[]') as Array<{ dst: string; dev?: string; type?: string; table?: string }>;
+  return routes
+    .filter((r) => /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(r.dst) && r.table !== 'local')
+    .filter((r) => {
+      const [a, b] = range(r.dst);
+      return a <= hi && b >= lo;
+    })
+    .filter((r) => r.dev !== plan.workstationDevice && !(r.type === 'unreachable' && r.dst === plan.subnet))
+    .map((r) => `${r.type && r.type !== 'unicast' ? `${r.type} ` : ''}${r.dst}${r.dev ? ` dev ${r.dev}` : ''}`);
+}
 
 export async function listNetns(): Promise<Set<string>> {
   const { stdout } = await ipQuiet('netns', 'list');
@@ -40,6 +66,10 @@ async function ensureCable(plan: NetnsPlan, h: NetnsHost): Promise<void> {
 
 /** Makes whatever is missing; the guard route comes first, before any lab address exists here. */
 export async function ensureNetwork(plan: NetnsPlan): Promise<void> {
+  const foreign = await foreignRoutes(plan);
+  if (foreign.length) {
+    throw new LabError(`the lab subnet ${plan.subnet} is already routed elsewhere on this machine (${foreign.join('; ')}): free it or choose another subnet`, EX.unavailable);
+  }
   await ensureGuardRoute(plan);
   const existing = await listNetns();
   await ensureNetns(plan.switchNetns, existing);
