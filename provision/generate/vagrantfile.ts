@@ -42,14 +42,19 @@ export function vagrantfile(lab: Lab): string {
       end
 
       config.vm.provider :libvirt do |lv, override|
-        override.vm.box = ENV.fetch("CHATLAB_LIBVIRT_BOX", "chatlab/bookworm")
+        # Built here from Debian packages by \`chatlab box add\` (no slash: a slashed name that is
+        # missing locally makes Vagrant ask the public box catalogue).
+        override.vm.box = ENV.fetch("CHATLAB_LIBVIRT_BOX", "chatlab-bookworm")
+        override.vm.box_check_update = false
         # Plain QEMU works everywhere (also where /dev/kvm is not real KVM); set kvm where it is.
         lv.driver = ENV.fetch("CHATLAB_LIBVIRT_DRIVER", "qemu")
         lv.cpu_mode = "custom"
         lv.cpu_model = ENV.fetch("CHATLAB_LIBVIRT_CPU", "qemu64")
         lv.cpus = ${spec.vagrant.cpus}
-        # No management NAT network: guests reach nothing but the lab network.
-        lv.mgmt_attach = true
+        lv.graphics_type = "none"
+        # Vagrant's SSH network, pre-created isolated (no NAT): guests reach nothing but this machine.
+        lv.management_network_name = ${ruby(`${spec.name}-mgmt`)}
+        lv.management_network_address = "192.168.121.0/24"
         lv.management_network_mode = "none"
         lv.management_network_keep = true
       end

@@ -64,11 +64,23 @@ install_dir() {
   CHANGES=$((CHANGES + 1))
 }
 
-# A line-oriented block between markers in a system file (/etc/hosts): replaced only if it differs.
+# The lab's names in a system file (/etc/hosts), between markers, replaced only if it differs.
+# Other lines naming a lab host go: Vagrant's hostname step maps the host's own name to
+# 127.0.1.1, and an Erlang node that resolves its own name there is unreachable by ejabberdctl.
 install_block() {
-  local src=$1 dst=$2 begin="# BEGIN chatlab" end="# END chatlab" tmp
+  local src=$1 dst=$2 tmp names
   tmp=$(mktemp)
-  { [ -f "$dst" ] && sed "/^$begin\$/,/^$end\$/d" "$dst"; echo "$begin"; grep -v '^#' "$src"; echo "$end"; } >"$tmp"
+  names=$(awk '!/^#/ && NF { for (i = 2; i <= NF; i++) print $i }' "$src" | tr '\n' ' ')
+  {
+    [ -f "$dst" ] && awk -v names="$names" '
+      BEGIN { n = split(names, list, " "); for (i = 1; i <= n; i++) lab[list[i]] = 1 }
+      /^# BEGIN chatlab$/ { skip = 1 }
+      skip { if (/^# END chatlab$/) skip = 0; next }
+      { for (i = 2; i <= NF; i++) if ($i in lab) next; print }' "$dst"
+    echo "# BEGIN chatlab"
+    grep -v '^#' "$src"
+    echo "# END chatlab"
+  } >"$tmp"
   if [ -f "$dst" ] && cmp -s "$tmp" "$dst"; then rm -f "$tmp"; return 1; fi
   cat "$tmp" >"$dst"
   rm -f "$tmp"
