@@ -16,7 +16,7 @@ ACCOUNTS='alice bob carol'
 JOIN_TIMEOUT='600'
 
 [ -f "$HERE/$ROLE_HOST/ejabberdctl.cfg" ] || die "no ejabberd node named $ROLE_HOST in this lab"
-ensure_packages ejabberd
+ensure_packages ejabberd nftables
 install_block "$ROOT/lab/hosts" /etc/hosts || true
 NODE=$(sed -n 's/^ERLANG_NODE=//p' "$HERE/$ROLE_HOST/ejabberdctl.cfg")
 ADDRESS=$(awk -v h="$ROLE_HOST" '$3 == h { print $1 }' "$ROOT/lab/hosts")
@@ -29,6 +29,13 @@ install_file "$SECRETS/$DOMAIN.pem" "/etc/ejabberd/certs/$DOMAIN.pem" 640 root:e
 # One random cookie for the whole lab, made once on the workstation: no copying between nodes.
 install_file "$SECRETS/erlang.cookie" /var/lib/ejabberd/.erlang.cookie 400 ejabberd:ejabberd && changed=1
 install_dir /var/lib/ejabberd 700 ejabberd:ejabberd
+firewall_changed=0
+install_file "$HERE/chatlab.nft" /etc/ejabberd/chatlab.nft 644 root:root && firewall_changed=1
+if [ $firewall_changed = 1 ] || ! nft list table inet chatlab >/dev/null 2>&1; then
+  nft -f /etc/ejabberd/chatlab.nft
+  log "firewall: Erlang distribution for the cluster only, PROXY port for HAProxy only"
+  CHANGES=$((CHANGES + 1))
+fi
 install_dir /var/log/ejabberd 750 ejabberd:ejabberd
 install_dir /run/ejabberd 755 ejabberd:ejabberd
 run_service ejabberd ejabberd.service "$changed" -- \

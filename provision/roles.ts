@@ -5,7 +5,7 @@ import type { Role } from './model.ts';
 export const ROLE_PACKAGES: Record<Role, string[]> = {
   haproxy: ['haproxy', 'bind9', 'bind9-utils'],
   prosody: ['prosody', 'lua-dbi-mysql', 'mariadb-server'],
-  ejabberd: ['ejabberd'],
+  ejabberd: ['ejabberd', 'nftables'],
   client: ['bind9-dnsutils'],
 };
 

@@ -101,11 +101,36 @@ export function ejabberdctlConfig(lab: Lab, node: EjabberdNode): string {
   `;
 }
 
+/**
+ * Only the cluster may reach the Erlang distribution port (whoever gets in there with the cookie
+ * runs code on the node), and only HAProxy the PROXY-protocol port (anyone else could claim any
+ * client address). Loaded in the host's own network namespace, or the VM's.
+ */
+export function firewall(lab: Lab): string {
+  const { ports } = lab.spec;
+  const nodes = lab.ejabberd.map((n) => n.host.address).join(', ');
+  return dedent`
+    table inet chatlab
+    delete table inet chatlab
+    table inet chatlab {
+      chain input {
+        type filter hook input priority filter; policy accept;
+        iifname "lo" accept
+        tcp dport ${ports.erlangDist} ip saddr { ${nodes} } accept
+        tcp dport ${ports.erlangDist} reject with tcp reset
+        tcp dport ${ports.c2sProxied} ip saddr ${lab.haproxy.address} accept
+        tcp dport ${ports.c2sProxied} reject with tcp reset
+      }
+    }
+  `;
+}
+
 export function generateEjabberd(lab: Lab): GeneratedFile[] {
   const { spec } = lab;
   const seed = lab.ejabberd[0]!;
   return [
     generated('ejabberd/ejabberd.yml', '#', 'ejabberd', ejabberdConfig(lab)),
+    generated('ejabberd/chatlab.nft', '#', 'ejabberd', firewall(lab)),
     generated('ejabberd/inetrc', '%', 'ejabberd', dedent`
       {lookup, [file, dns]}.
       {file, hosts, "/etc/hosts"}.
@@ -135,6 +160,13 @@ export function generateEjabberd(lab: Lab): GeneratedFile[] {
       # One random cookie for the whole lab, made once on the workstation: no copying between nodes.
       install_file "$SECRETS/erlang.cookie" /var/lib/ejabberd/.erlang.cookie 400 ejabberd:ejabberd && changed=1
       install_dir /var/lib/ejabberd 700 ejabberd:ejabberd
+      firewall_changed=0
+      install_file "$HERE/chatlab.nft" /etc/ejabberd/chatlab.nft 644 root:root && firewall_changed=1
+      if [ $firewall_changed = 1 ] || ! nft list table inet chatlab >/dev/null 2>&1; then
+        nft -f /etc/ejabberd/chatlab.nft
+        log "firewall: Erlang distribution for the cluster only, PROXY port for HAProxy only"
+        CHANGES=$((CHANGES + 1))
+      fi
       install_dir /var/log/ejabberd 750 ejabberd:ejabberd
       install_dir /run/ejabberd 755 ejabberd:ejabberd
       run_service ejabberd ejabberd.service "$changed" -- \\

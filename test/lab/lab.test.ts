@@ -64,6 +64,27 @@ test('the guard route turns a lab address into a local error once the adapter is
   assert.match((await route()).stdout, /dev chatlab0/);
 });
 
+test('each host listens only where it must, and the client host reaches no admin surface', async () => {
+  const listening = async (host: string) =>
+    [...new Set((await chatlab('exec', host, '--', 'ss', '-ltnH')).stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[3]!))]
+      .filter((a) => !a.startsWith('127.'))
+      .map((a) => Number(a.split(':').pop()))
+      .sort((a, b) => a - b);
+  assert.deepEqual(await listening('haproxy'), [53, 5222], 'HAProxy stats are a unix socket only');
+  assert.deepEqual(await listening('prosody'), [5222], 'MariaDB is not on the network');
+  for (const n of status.ejabberd) {
+    assert.deepEqual(await listening(n.host), [5210, 5222, 5322]);
+    const connect = async (from: string, port: number) =>
+      (await chatlab('exec', from, '--', 'timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${n.address}/${port}`)).exitCode;
+    assert.notEqual(await connect('client', 5210), 0, `Erlang distribution of ${n.host} refused to the client host`);
+    assert.notEqual(await connect('client', 5322), 0, `PROXY port of ${n.host} refused to the client host`);
+    assert.equal(await connect('client', 5222), 0, `client port of ${n.host} open`);
+    assert.equal(await connect('haproxy', 5322), 0, `HAProxy reaches the PROXY port of ${n.host}`);
+  }
+  const peer = status.ejabberd[1]!;
+  assert.equal((await chatlab('exec', peer.host, '--', 'timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${status.ejabberd[0]!.address}/5210`)).exitCode, 0, 'nodes reach each other');
+});
+
 test('lab secrets are mode 600, git-ignored, and every node has the one random cookie', async () => {
   const dir = status.secretsDir;
   assert.equal((await stat(dir)).mode & 0o777, 0o700);
