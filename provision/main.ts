@@ -16,7 +16,8 @@ const USAGE = `usage: chatlab generate [--check]
        chatlab [--lab NAME] up [--nodes N] [--subnet CIDR]
        chatlab [--lab NAME] down [--wipe] | status [-o json] | recover
        chatlab [--lab NAME] exec HOST -- CMD [ARG...]
-       chatlab [--lab NAME] kill|start|cut|heal HOST`;
+       chatlab [--lab NAME] kill|start|cut|heal HOST
+       chatlab box [build|add|hash|host up|host down] ...   (the libvirt Vagrant box; chatlab box -h)`;
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -103,6 +104,11 @@ const commands: Record<string, Command> = {
   start: hostCommand('start', start),
   cut: hostCommand('cut', (ctx, host) => cable(ctx, host, false)),
   heal: hostCommand('heal', (ctx, host) => cable(ctx, host, true)),
+  async box(args) {
+    // Loaded only here: the box builder is large and no other command needs it.
+    const { runBox } = await import('./box/main.ts');
+    return runBox(args);
+  },
   async recover(args) {
     parseArgs({ args, options: {} });
     requireRoot();
