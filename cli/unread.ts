@@ -1,7 +1,9 @@
 // Show-unread mode: print every offline message exactly once and stop as soon as the server is
 // done. The end is the server's own marker plus a short quiet window for stragglers:
-//  - XEP-0013 (ejabberd): the fetch IQ's result follows the messages; then each printed item is
-//    removed by node. No presence is sent, so nothing is flushed and nothing is lost if we die.
+//  - XEP-0013 (ejabberd): list the stored messages (disco#items), "view" them: the view IQ's
+//    result follows the messages. Then each printed item is removed by node. No presence is sent,
+//    so nothing is flushed and nothing is lost if we die. (ejabberd 23.01 routes a <fetch/> to
+//    the bare JID, which drops it while this resource is unavailable; "view" goes to this resource.)
 //  - otherwise (Prosody 0.12): stream management, initial presence, then a ping whose reply
 //    follows the offline flush. Only handled stanzas are acknowledged, so whatever was not printed
 //    goes back to offline storage when the session ends, however it ends.
@@ -61,10 +63,16 @@ async function xml() {
   return (await import('@xmpp/xml')).default;
 }
 
-/** XEP-0013 fetch: the result arrives after all offline messages have been sent to us. */
+const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
+
+/** XEP-0013 2.3/2.4: list the stored messages, have them sent here, remove those now handled. */
 export async function fetchOffline(session: Session, inbox: Inbox): Promise<void> {
   const x = await xml();
-  await session.request(x('iq', { type: 'get' }, x('offline', { xmlns: NS_OFFLINE }, x('fetch'))));
+  const headers = await session.request(x('iq', { type: 'get' }, x('query', { xmlns: NS_DISCO_ITEMS, node: NS_OFFLINE })));
+  const nodes = (headers.getChild('query', NS_DISCO_ITEMS)?.getChildren('item') ?? []).flatMap((item) => item.attrs.node ?? []);
+  if (nodes.length === 0) return;
+  const items = nodes.map((node) => x('item', { action: 'view', node }));
+  await session.request(x('iq', { type: 'get' }, x('offline', { xmlns: NS_OFFLINE }, ...items)));
   await session.drain();
   await removeOffline(session, inbox);
 }

@@ -1,0 +1,65 @@
+// rsxcc output: what a message looks like on stdout, for people (text) and programs (JSON lines).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import xml from '@xmpp/xml';
+import { formatJson, formatText, readMessage } from '../../cli/output.ts';
+
+const arrival = new Date('2026-01-02T03:04:05.678Z');
+
+test('a delayed message takes its XEP-0203 stamp, normalised to ISO 8601 UTC', () => {
+  const stanza = xml(
+    'message',
+    { from: 'alice@example.org/phone', to: 'bob@example.org', type: 'chat', id: 'm1' },
+    xml('delay', { xmlns: 'urn:xmpp:delay', stamp: '2025-12-31T23:59:58+01:00' }),
+    xml('body', {}, 'hello'),
+  );
+  assert.deepEqual(readMessage(stanza, arrival), {
+    from: 'alice@example.org/phone',
+    to: 'bob@example.org',
+    type: 'chat',
+    id: 'm1',
+    body: 'hello',
+    stamp: '2025-12-31T22:59:58.000Z',
+    delayed: true,
+  });
+});
+
+test('a live message is stamped with its arrival; type defaults to normal, a missing id is null', () => {
+  const message = readMessage(xml('message', { from: 'a@b.c', to: 'd@b.c' }, xml('body', {}, 'x')), arrival)!;
+  assert.equal(message.stamp, '2026-01-02T03:04:05.678Z');
+  assert.equal(message.delayed, false);
+  assert.equal(message.type, 'normal');
+  assert.equal(message.id, null);
+});
+
+test('an unparseable delay stamp falls back to arrival but still says delayed', () => {
+  const stanza = xml('message', { from: 'a@b.c' }, xml('delay', { xmlns: 'urn:xmpp:delay', stamp: 'yesterday' }), xml('body', {}, 'x'));
+  const message = readMessage(stanza, arrival)!;
+  assert.equal(message.stamp, arrival.toISOString());
+  assert.equal(message.delayed, true);
+});
+
+test('stanzas without a body (chat states, receipts) and non-messages are not output', () => {
+  assert.equal(readMessage(xml('message', { from: 'a@b.c' }, xml('active', { xmlns: 'http://jabber.org/protocol/chatstates' })), arrival), undefined);
+  assert.equal(readMessage(xml('presence', { from: 'a@b.c' }), arrival), undefined);
+});
+
+test('an empty body is still a message', () => {
+  assert.equal(readMessage(xml('message', { from: 'a@b.c' }, xml('body')), arrival)?.body, '');
+});
+
+test('JSON output is one line per message with exactly the documented fields, in order', () => {
+  const line = formatJson({ from: 'a@b.c/r', to: 'd@b.c', type: 'chat', id: null, body: 'two\nlines "quoted"', stamp: '2026-01-02T03:04:05.000Z', delayed: false });
+  assert.equal(line, '{"from":"a@b.c/r","to":"d@b.c","type":"chat","id":null,"body":"two\\nlines \\"quoted\\"","stamp":"2026-01-02T03:04:05.000Z","delayed":false}\n');
+  assert.equal(line.split('\n').length, 2);
+});
+
+test('text output: time, sender, body; further lines indented so they cannot pass for a new message', () => {
+  const base = { from: 'alice@example.org/phone', to: 'bob@example.org', type: 'chat', id: 'x', stamp: '2026-01-02T03:04:05.678Z', delayed: true };
+  assert.equal(formatText({ ...base, body: 'hi' }), '2026-01-02 03:04:05Z alice@example.org/phone: hi\n');
+  assert.equal(
+    formatText({ ...base, body: 'first\nsecond\r\nthird\rfourth' }),
+    '2026-01-02 03:04:05Z alice@example.org/phone: first\n    second\n    third\n    fourth\n',
+  );
+  assert.equal(formatText({ ...base, type: 'error', body: 'bounced' }), '2026-01-02 03:04:05Z alice@example.org/phone [error]: bounced\n');
+});

@@ -1,0 +1,69 @@
+// rsxcc send: which bodies can be sent, how piped input becomes a body, and how error replies
+// to our messages become a non-zero exit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import xml from '@xmpp/xml';
+import { DataError, ExitCode, RecipientError, exitCodeOf } from '../../cli/errors.ts';
+import { bodyFromInput, checkBody, DeliveryReport } from '../../cli/send.ts';
+
+test('ordinary text, tabs, newlines, emoji and astral characters pass unchanged', () => {
+  const body = 'line 1\n\tline 2\r\nÆ → 😀 𝄞';
+  assert.equal(checkBody(body), body);
+});
+
+test('an empty body is refused (exit 65): nothing to send is a mistake, not a success', () => {
+  assert.throws(() => checkBody(''), (error: Error) => error instanceof DataError && /empty message body/.test(error.message));
+});
+
+test('characters XML 1.0 cannot carry are refused with their code point and offset', () => {
+  for (const [body, code, offset] of [
+    ['a\u0000b', '0000', 1],
+    ['bell\u0007', '0007', 4],
+    ['esc \u001b[31m', '001B', 4],
+    ['\ufffe', 'FFFE', 0],
+    ['lone \ud800 surrogate', 'D800', 5],
+  ] as const) {
+    assert.throws(
+      () => checkBody(body),
+      (error: Error) => {
+        assert.ok(error instanceof DataError);
+        assert.equal(error.message, `message body contains U+${code} at offset ${offset}, which XML cannot carry`);
+        assert.equal(exitCodeOf(error), ExitCode.data);
+        return true;
+      },
+    );
+  }
+});
+
+test('piped input loses exactly one trailing line break, nothing else', () => {
+  assert.equal(bodyFromInput('hello\n'), 'hello');
+  assert.equal(bodyFromInput('hello\r\n'), 'hello');
+  assert.equal(bodyFromInput('hello\n\n'), 'hello\n');
+  assert.equal(bodyFromInput('  hello  '), '  hello  ');
+  assert.equal(bodyFromInput('\n'), '');
+});
+
+test('an error reply to one of our messages is recorded with its recipient and condition', () => {
+  const report = new DeliveryReport();
+  report.sent.set('m1', 'nobody@example.org');
+  report.onStanza(
+    xml(
+      'message',
+      { type: 'error', id: 'm1', from: 'nobody@example.org' },
+      xml('error', { type: 'cancel' }, xml('service-unavailable', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }), xml('text', {}, 'no such user')),
+    ),
+  );
+  assert.equal(report.errors.length, 1);
+  const [error] = report.errors;
+  assert.ok(error instanceof RecipientError);
+  assert.equal(error.message, 'nobody@example.org: service-unavailable (no such user)');
+  assert.equal(exitCodeOf(error), ExitCode.unavailable);
+});
+
+test('errors for messages we did not send, and non-error messages, are ignored', () => {
+  const report = new DeliveryReport();
+  report.sent.set('m1', 'bob@example.org');
+  report.onStanza(xml('message', { type: 'error', id: 'other' }, xml('error', {}, xml('item-not-found'))));
+  report.onStanza(xml('message', { type: 'chat', id: 'm1' }, xml('body', {}, 'reply')));
+  assert.deepEqual(report.errors, []);
+});
