@@ -16,7 +16,7 @@ export CHATLAB_LIBVIRT_BOX=chatlab-bookworm
 BOX=(npx --no-install tsx provision/box/cli.ts)
 SMOKE=${CHATLAB_VAGRANT_SMOKE:-test/vagrant/smoke.sh}
 HOST_PACKAGES=(vagrant vagrant-libvirt libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
-  qemu-system-x86 qemu-utils debootstrap dnsmasq-base iptables)
+  qemu-system-x86 qemu-utils debootstrap dnsmasq-base iptables iputils-ping)
 
 TIMES=()
 POLICY_CREATED=0
@@ -26,12 +26,13 @@ STAGE_T0=$SECONDS
 
 log() { printf 'vagrant-stage: %s\n' "$*"; }
 
-# step NAME SECONDS CMD...: runs CMD with a time limit and records how long it took.
+# step NAME SECONDS CMD...: runs CMD with a time limit and records how long it took. A shell
+# function cannot run under timeout(1); the functions below bound each command they run.
 step() {
   local name=$1 limit=$2 t0=$SECONDS rc=0
   shift 2
   log "== $name (limit ${limit}s)"
-  timeout --kill-after=15 "$limit" "$@" || rc=$?
+  if declare -F "$1" >/dev/null; then "$@" || rc=$?; else timeout --kill-after=15 "$limit" "$@" || rc=$?; fi
   TIMES+=("$(printf '%-34s %6ds  %s' "$name" $((SECONDS - t0)) "$([ $rc -eq 0 ] && echo ok || echo "FAILED ($rc)")")")
   return $rc
 }
@@ -65,18 +66,26 @@ install_host_packages() {
     chmod 755 /usr/sbin/policy-rc.d
     POLICY_CREATED=1
   fi
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # set -e does not reach into a function called from step's `||`: every failure returns.
+  timeout 600 apt-get update -q || return 1
+  DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -q --no-install-recommends "${missing[@]}" || return 1
   if [ $POLICY_CREATED -eq 1 ]; then rm -f /usr/sbin/policy-rc.d; POLICY_CREATED=0; fi
 }
 
-machines() { vagrant status --machine-readable | awk -F, '$3 == "state" { print $2 }'; }
+# vagrant-libvirt redraws its upload progress thousands of times on one \r-separated line.
+quiet_progress() { grep --line-buffered -av 'Progress: [0-9]*%'; }
+
+vagrant_up() { timeout --kill-after=30 1200 vagrant up --provider=libvirt 2>&1 | quiet_progress; }
+
+machines() { timeout 120 vagrant status --machine-readable | awk -F, '$3 == "state" { print $2 }'; }
 
 # Built-in checks; the lab's own smoke test (rsxcc, cluster, SRV) follows in $SMOKE. The address
 # comes from the guest itself, so this does not parse the Vagrantfile.
 check_guests() {
-  local m ip state
-  for m in $(machines); do
+  local m ip state list
+  list=$(machines) || return 1
+  [ -n "$list" ] || { log "vagrant lists no machines"; return 1; }
+  for m in $list; do
     state=$(timeout 180 vagrant ssh "$m" -c 'sudo systemctl reset-failed; systemctl is-system-running --wait' 2>/dev/null | tr -d '\r' | tail -n 1)
     log "$m: system $state"
     if [ "$state" != running ]; then
@@ -93,12 +102,12 @@ check_guests() {
 [ "$(id -u)" -eq 0 ] || { log "needs root"; exit 1; }
 [ -f Vagrantfile ] || { log "no Vagrantfile: run 'chatlab generate' first"; exit 1; }
 
-step "install host packages" 900 install_host_packages
+step "install host packages" 1500 install_host_packages
 step "box build or reuse + add" 1200 "${BOX[@]}" add
 HOST_UP=1
 step "libvirt up" 120 "${BOX[@]}" host up
 VMS_MAYBE=1
-step "vagrant up" 1200 vagrant up --provider=libvirt
+step "vagrant up" 1200 vagrant_up
 step "guest checks" 300 check_guests
 if [ -f "$SMOKE" ]; then step "smoke test" 600 bash "$SMOKE"; fi
 step "vagrant destroy" 300 vagrant destroy -f
