@@ -10,6 +10,9 @@ import { serviceHost } from '../model.ts';
 export interface LabStatus {
   name: string;
   up: boolean;
+  subnet: string;
+  /** This machine's adapter into the lab network. */
+  workstationDevice: string;
   guardRoute: boolean;
   caFile: string;
   secretsDir: string;
@@ -69,6 +72,8 @@ export async function labStatus(ctx: LabContext): Promise<LabStatus> {
   return {
     name: lab.spec.name,
     up: hosts.every((h) => h.up),
+    subnet: plan.subnet,
+    workstationDevice: plan.workstationDevice,
     guardRoute: await guardRoutePresent(plan),
     caFile: caFile(state),
     secretsDir: secretsDir(state),

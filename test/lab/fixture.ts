@@ -7,8 +7,16 @@ import type { LabStatus } from '../../provision/lab/status.ts';
 
 export const chatlabBin = path.join(projectRoot, 'dist', 'chatlab.js');
 
+/**
+ * Which lab the tests use: the default one, or a named lab (CHATLAB_TEST_LAB=NAME, created with
+ * `chatlab --lab NAME up --subnet CIDR`) so that a developer can run tests that kill and cut hosts
+ * without disturbing the default lab others are using.
+ */
+export const testLab = process.env.CHATLAB_TEST_LAB;
+
 export async function chatlab(...args: string[]) {
-  return execa('node', [chatlabBin, ...args], { reject: false, stdin: 'ignore', timeout: 600_000 });
+  const lab = testLab && args[0] !== '--lab' ? ['--lab', testLab] : [];
+  return execa('node', [chatlabBin, ...lab, ...args], { reject: false, stdin: 'ignore', timeout: 600_000 });
 }
 
 export async function labStatus(): Promise<LabStatus> {

@@ -52,16 +52,16 @@ test('from the client host, SRV and A lookups through the lab DNS find both serv
 test('the guard route turns a lab address into a local error once the adapter is gone', async () => {
   assert.equal(status.guardRoute, true);
   const route = async () => execa('ip', ['route', 'get', status.dnsServer], { reject: false });
-  assert.match((await route()).stdout, /dev chatlab0/);
-  await execa('ip', ['link', 'set', 'chatlab0', 'down']);
+  assert.match((await route()).stdout, new RegExp(`dev ${status.workstationDevice}`));
+  await execa('ip', ['link', 'set', status.workstationDevice, 'down']);
   try {
     const r = await route();
     assert.notEqual(r.exitCode, 0);
     assert.match(r.stderr, /No route to host/);
   } finally {
-    await execa('ip', ['link', 'set', 'chatlab0', 'up']);
+    await execa('ip', ['link', 'set', status.workstationDevice, 'up']);
   }
-  assert.match((await route()).stdout, /dev chatlab0/);
+  assert.match((await route()).stdout, new RegExp(`dev ${status.workstationDevice}`));
 });
 
 test('each host listens only where it must, and the client host reaches no admin surface', async () => {
@@ -150,11 +150,11 @@ test('`chatlab down` leaves nothing behind; `chatlab up` after a crash-like stop
   r = await chatlab('down');
   assert.equal(r.exitCode, 0, r.stderr);
   const netns = (await execa('ip', ['netns', 'list'])).stdout;
-  assert.doesNotMatch(netns, /chatlab-/);
-  assert.equal((await execa('ip', ['route', 'show', 'type', 'unreachable', '192.168.56.0/21'])).stdout, '');
-  assert.equal((await execa('ip', ['link', 'show', 'chatlab0'], { reject: false })).exitCode !== 0, true);
+  assert.doesNotMatch(netns, new RegExp(`^${status.name}-`, 'm'));
+  assert.equal((await execa('ip', ['route', 'show', status.subnet])).stdout, '');
+  assert.notEqual((await execa('ip', ['link', 'show', status.workstationDevice], { reject: false })).exitCode, 0);
   const etc = await readdir('/etc/netns').catch(() => []);
-  assert.deepEqual(etc.filter((e) => e.startsWith('chatlab-')), []);
+  assert.deepEqual(etc.filter((e) => e.startsWith(`${status.name}-`)), []);
   for (const h of status.hosts) {
     for (const p of h.processes) assert.equal(await stat(`/proc/${p.pid}`).then(() => true, () => false), false, `${h.name} pid ${p.pid} is gone`);
   }
