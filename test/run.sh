@@ -14,13 +14,17 @@ node dist/chatlab.js generate --check
 # Test tools beyond the lab's own packages (which `chatlab up` installs).
 bash provision/shell/packages.sh shellcheck vagrant bind9-dnsutils git
 
+# CHATLAB_TEST_LAB=NAME (with CHATLAB_TEST_SUBNET=CIDR the first time) runs the lab tests on a
+# named lab instead of the default one, e.g. while others use the default lab on this machine.
+lab=()
+[ -z "${CHATLAB_TEST_LAB:-}" ] || lab=(--lab "$CHATLAB_TEST_LAB")
 was_up=0
-node dist/chatlab.js status >/dev/null 2>&1 && was_up=1
+node dist/chatlab.js "${lab[@]}" status >/dev/null 2>&1 && was_up=1
 cleanup() {
-  [ "$was_up" = 1 ] || node dist/chatlab.js down >&2 || true
+  [ "$was_up" = 1 ] || node dist/chatlab.js "${lab[@]}" down >&2 || true
 }
 trap cleanup EXIT
-node dist/chatlab.js up
+node dist/chatlab.js "${lab[@]}" up ${CHATLAB_TEST_SUBNET:+--subnet "$CHATLAB_TEST_SUBNET"}
 
 # One file at a time: the lab tests share one lab and some of them take hosts down on purpose.
 node --import tsx --test --test-concurrency=1 \
