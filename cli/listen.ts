@@ -81,7 +81,7 @@ export async function listen(open: () => Promise<Session>, inbox: Inbox, options
       if (!everOnline || isPermanent(error)) throw error;
       const wait = backoff(attempt++);
       options.notice(`connection lost (${(error as Error).message}); reconnecting in ${(wait / 1000).toFixed(1)} s`);
-      await session?.close();
+      session?.abort();
       session = undefined;
       await sleepUnlessAborted(wait, signal);
     } finally {

@@ -3,12 +3,24 @@
 // spends its time on the network rather than on loading code.
 import { exitCodeOf, oneLine, UsageError } from './errors.ts';
 import type { Options } from './options.ts';
+import type { Session } from './session.ts';
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('rsxcc: type the message, end it with Ctrl-D\n');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Closes cleanly after success; after a failure drops the connection so the exit is not delayed further. */
+async function settle(session: Session, work: Promise<void>): Promise<void> {
+  try {
+    await work;
+  } catch (error) {
+    session.abort();
+    throw error;
+  }
+  await session.close();
 }
 
 async function run(options: Options): Promise<void> {
@@ -36,11 +48,7 @@ async function run(options: Options): Promise<void> {
     const body = checkBody(options.message ?? bodyFromInput(await readStdin()));
     const report = new DeliveryReport();
     const session = await openSession({ ...sessionOptions, onStanza: report.onStanza });
-    try {
-      await sendMessages(session, report, options.recipients.map(fullJid), body, diag.progress);
-    } finally {
-      await session.close();
-    }
+    await settle(session, sendMessages(session, report, options.recipients.map(fullJid), body, diag.progress));
     return;
   }
 
@@ -51,11 +59,7 @@ async function run(options: Options): Promise<void> {
 
   if (options.mode === 'unread') {
     const session = await openSession({ ...sessionOptions, onStanza: inbox.onStanza });
-    try {
-      await catchUp(session, inbox, { ...catchUpOptions, stayAvailable: false });
-    } finally {
-      await session.close();
-    }
+    await settle(session, catchUp(session, inbox, { ...catchUpOptions, stayAvailable: false }));
     return;
   }
 

@@ -71,6 +71,8 @@ export interface Session {
   readonly ended: Promise<Error | undefined>;
   /** Acknowledges what was handled, closes the stream, waits (bounded) for the server, drops the socket. */
   close(): Promise<void>;
+  /** Drops the connection at once, acknowledging nothing more: for when something already failed. */
+  abort(): void;
 }
 
 const NS_STREAM = 'http://etherx.jabber.org/streams';
@@ -407,7 +409,8 @@ async function login(lib: Lib, options: SessionOptions, target: Target): Promise
       return (await infoCache).has(namespace);
     },
     async send(stanza) {
-      await Promise.race([entity.send(stanza), failed]);
+      // The write callback fires once the kernel took the bytes: a server that reads slowly (or not at all) must not hold us.
+      await bounded(Promise.race([entity.send(stanza), failed]), timeoutMs, `sending a ${stanza.name} to ${where}`);
     },
     async request(stanza) {
       // iq.request() has its own timer but no link to a dropped connection: race both.
@@ -425,6 +428,11 @@ async function login(lib: Lib, options: SessionOptions, target: Target): Promise
       if (smEnabled) await session.send(xml('a', { xmlns: NS_SM, h: handled }));
     },
     ended,
+    abort() {
+      closing = true;
+      failWith(new Error('aborted'));
+      destroy();
+    },
     async close() {
       if (closing) return;
       try {
