@@ -1,0 +1,125 @@
+// Fixture for rsxcc's lab tests: finds the running lab through `chatlab status -o json`, and runs
+// the built rsxcc against it. When no lab is up, `skip` says why and every test skips.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const rsxcc = path.join(root, 'dist/rsxcc.js');
+
+export interface LabServer {
+  /** "prosody" or "ejabberd": the test name says which server a result is about. */
+  name: string;
+  domain: string;
+  /** host:port as -x takes it: Prosody directly, ejabberd through HAProxy. */
+  connect: string;
+  caFile: string;
+  passwordFile: (user: string) => string;
+  jid: (user: string) => string;
+  /** The lab host to kill/start to make this server go away. */
+  hosts: string[];
+}
+
+interface Status {
+  up: boolean;
+  caFile: string;
+  domains: Array<{ domain: string; server: string; connect: string }>;
+  hosts: Array<{ name: string; role: string; up: boolean }>;
+  accounts: Array<{ jid: string; passwordFile: string }>;
+}
+
+async function chatlab(args: string[]) {
+  const built = path.join(root, 'dist/chatlab.js');
+  const [command, prefix] = existsSync(built) ? ['node', [built]] : ['npx', ['tsx', path.join(root, 'provision/main.ts')]];
+  return execa(command, [...prefix, ...args], { cwd: root, reject: false, timeout: 120_000 });
+}
+
+async function findLab(): Promise<{ servers: LabServer[] } | { skip: string }> {
+  const result = await chatlab(['status', '-o', 'json']);
+  let status: Status;
+  try {
+    status = JSON.parse(result.stdout) as Status;
+  } catch {
+    return { skip: `lab not running: chatlab status failed (${String(result.stderr).split('\n')[0] || result.exitCode})` };
+  }
+  if (!status.up) return { skip: 'lab not running: `chatlab up` first' };
+  const passwords = new Map(status.accounts.map((account) => [account.jid, account.passwordFile]));
+  const servers = status.domains.map((entry): LabServer => {
+    const name = entry.domain.split('.')[0]!;
+    return {
+      name,
+      domain: entry.domain,
+      connect: entry.connect,
+      caFile: status.caFile,
+      jid: (user) => `${user}@${entry.domain}`,
+      passwordFile: (user) => passwords.get(`${user}@${entry.domain}`) ?? '/nonexistent',
+      hosts: status.hosts.filter((host) => host.role === name).map((host) => host.name),
+    };
+  });
+  if (!existsSync(rsxcc)) await execa('node', ['build.mjs'], { cwd: root });
+  return { servers };
+}
+
+export const lab = await findLab();
+export const skip = 'skip' in lab ? lab.skip : false;
+export const servers: LabServer[] = 'servers' in lab ? lab.servers : [];
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** The common arguments: log in as `user` on `server`, trusting the lab CA, password from its file. */
+export function account(server: LabServer, user: string): string[] {
+  return ['-j', server.jid(user), '-P', server.passwordFile(user), '-x', server.connect, '-a', server.caFile];
+}
+
+export function start(args: string[], options: { input?: string } = {}): ResultPromise {
+  return execa('node', [rsxcc, ...args], { reject: false, input: options.input ?? '', timeout: 60_000, stripFinalNewline: false });
+}
+
+export async function run(args: string[], options: { input?: string } = {}): Promise<RunResult> {
+  const began = performance.now();
+  const result = await start(args, options);
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), ms: performance.now() - began };
+}
+
+export async function send(server: LabServer, from: string, to: string, body: string): Promise<void> {
+  const result = await run([...account(server, from), '-t', server.jid(to), '-m', body]);
+  if (result.exitCode !== 0) throw new Error(`sending as ${from} failed (${result.exitCode}): ${result.stderr}`);
+}
+
+export interface Line {
+  from: string;
+  to: string;
+  type: string;
+  id: string | null;
+  body: string;
+  stamp: string;
+  delayed: boolean;
+}
+
+export const lines = (stdout: string): Line[] =>
+  stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Line);
+
+/** Empties `user`'s offline storage, so a test sees only its own messages. */
+export async function drain(server: LabServer, user: string): Promise<Line[]> {
+  const result = await run([...account(server, user), '-s', '-o', 'json']);
+  if (result.exitCode !== 0) throw new Error(`draining ${user} failed (${result.exitCode}): ${result.stderr}`);
+  return lines(result.stdout);
+}
+
+export async function labCommand(...args: string[]): Promise<void> {
+  const result = await chatlab(args);
+  if (result.exitCode !== 0) throw new Error(`chatlab ${args.join(' ')} failed: ${result.stderr}`);
+}
+
+/** A fresh tag per test run, so leftovers of an interrupted earlier run are never mistaken for ours. */
+export const tag = (what: string) => `${what}-${process.pid}-${Date.now().toString(36)}`;
+
