@@ -1,0 +1,396 @@
+// Helpers of the proof suite (issue 5): the real `rsxcc` run as a person or a cron job runs it,
+// against the real lab, with every wait bounded. One helper per job; the scenarios only compose them.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { chatlab, chatlabBin, ensureLab, labStatus, testLab } from './fixture.ts';
+import { projectRoot } from '../../provision/paths.ts';
+import type { LabStatus } from '../../provision/lab/status.ts';
+
+export const rsxccBin = path.join(projectRoot, 'dist', 'rsxcc.js');
+export const EJABBERD = 'ejabberd.chat.test';
+export const PROSODY = 'prosody.chat.test';
+
+/** A loop count from the environment (nightly raises it), else the CI default. */
+export function envCount(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}=${text}: expected a whole number`);
+  return n;
+}
+
+/** Concurrent rsxcc processes: enough to use both cores while the servers work, not more. */
+export const CONCURRENCY = envCount('PROOF_CONCURRENCY', 6);
+
+/** Reproducible "random" points: mulberry32 seeded from PROOF_SEED (printed by the tests that use it). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+export const seed = envCount('PROOF_SEED', Date.now() % 1_000_000);
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it holds; fails with `what` after `ms`. The only way these tests wait for a state. */
+export async function waitFor(what: string, probe: () => Promise<boolean> | boolean, ms: number, everyMs = 250): Promise<number> {
+  const start = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - start > ms) assert.fail(`${what}: not within ${ms} ms`);
+    await sleep(everyMs);
+  }
+  return Date.now() - start;
+}
+
+export interface Account {
+  jid: string;
+  passwordFile: string;
+}
+
+/** The lab as the scenarios see it: addresses to connect to, CA, the lab's own accounts. */
+export interface ProofLab {
+  status: LabStatus;
+  ca: string;
+  /** host:port of each domain's public entry (HAProxy for ejabberd). */
+  entry: Record<string, string>;
+  /** ejabberd nodes by host name, with the address of their own client port. */
+  nodes: Array<{ host: string; node: string; address: string }>;
+  subnet: string;
+}
+
+export async function proofLab(): Promise<ProofLab> {
+  const status = await ensureLab();
+  return {
+    status,
+    ca: status.caFile,
+    entry: Object.fromEntries(status.domains.map((d) => [d.domain, d.connect])),
+    nodes: status.ejabberd.map((n) => ({ host: n.host, node: n.node, address: `${n.address}:${status.ports.c2s}` })),
+    subnet: status.subnet,
+  };
+}
+
+/** A lab address with nothing behind it: inside the lab's own network, so no traffic leaves the machine. */
+export function unusedLabAddress(lab: ProofLab): string {
+  const [a, b, c] = lab.subnet.split('/')[0]!.split('.');
+  return `${a}.${b}.${c}.250`;
+}
+
+/**
+ * Accounts of this test run only (`p<run><name>`), so no other test's unread counts are touched.
+ * Passwords are random and kept in a private temporary directory (mode 700, files 600).
+ */
+export class Accounts {
+  private constructor(
+    readonly dir: string,
+    private readonly made: Array<{ user: string; domain: string }> = [],
+  ) {}
+  static readonly run = randomBytes(3).toString('hex');
+
+  static async create(): Promise<Accounts> {
+    return new Accounts(await mkdtemp(path.join(tmpdir(), 'rsxcc-proof-')));
+  }
+
+  async make(domain: string, ...names: string[]): Promise<Account[]> {
+    return Promise.all(
+      names.map(async (name) => {
+        const user = `p${Accounts.run}${name}`;
+        const password = randomBytes(12).toString('base64url');
+        const r =
+          domain === EJABBERD
+            ? await chatlab('exec', 'ejabberd1', '--', 'ejabberdctl', 'register', user, domain, password)
+            : await chatlab('exec', 'prosody', '--', 'prosodyctl', 'register', user, domain, password);
+        assert.equal(r.exitCode, 0, `register ${user}@${domain}: ${r.stdout}${r.stderr}`);
+        this.made.push({ user, domain });
+        const passwordFile = path.join(this.dir, `${user}@${domain}`);
+        await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+        return { jid: `${user}@${domain}`, passwordFile };
+      }),
+    );
+  }
+
+  /** Removes the accounts (best effort: a node may be down after a failed scenario) and the passwords. */
+  async drop(): Promise<void> {
+    await Promise.all(
+      this.made.map(({ user, domain }) =>
+        domain === EJABBERD
+          ? chatlab('exec', 'ejabberd1', '--', 'ejabberdctl', 'unregister', user, domain)
+          : chatlab('exec', 'prosody', '--', 'prosodyctl', 'deluser', `${user}@${domain}`),
+      ),
+    );
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface Run {
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  signal: string | undefined;
+  ms: number;
+}
+
+export interface RunOptions {
+  input?: string | Buffer;
+  env?: Record<string, string>;
+  /** Hard bound of the harness: a run still going then is killed and counted as a hang. */
+  killAfterMs?: number;
+}
+
+/** `rsxcc ARGS` on this machine, as a shell would run it (stdin closed unless given). */
+export async function rsxcc(args: string[], options: RunOptions = {}): Promise<Run> {
+  const start = Date.now();
+  const r = await execa('node', [rsxccBin, ...args], {
+    reject: false,
+    input: options.input,
+    stdin: options.input === undefined ? 'ignore' : undefined,
+    env: options.env,
+    extendEnv: false,
+    timeout: options.killAfterMs ?? 30_000,
+    stripFinalNewline: false,
+  });
+  return result(r, start);
+}
+
+/** `rsxcc ARGS` on the lab's `client` host: its resolver is the lab DNS, so SRV lookups work. */
+export async function rsxccOnClient(args: string[], options: RunOptions = {}): Promise<Run> {
+  const start = Date.now();
+  const lab = testLab ? ['--lab', testLab] : [];
+  const r = await execa('node', [chatlabBin, ...lab, 'exec', 'client', '--', 'node', rsxccBin, ...args], {
+    reject: false,
+    input: options.input,
+    stdin: options.input === undefined ? 'ignore' : undefined,
+    env: options.env,
+    extendEnv: false,
+    timeout: options.killAfterMs ?? 30_000,
+    stripFinalNewline: false,
+  });
+  return result(r, start);
+}
+
+function result(r: { exitCode?: number; stdout?: unknown; stderr?: unknown; timedOut?: boolean; signal?: string }, start: number): Run {
+  return {
+    exitCode: r.exitCode,
+    stdout: String(r.stdout ?? ''),
+    stderr: String(r.stderr ?? ''),
+    timedOut: r.timedOut ?? false,
+    signal: r.signal,
+    ms: Date.now() - start,
+  };
+}
+
+/** The arguments that log `account` in: password from a file (never on the command line), the lab CA. */
+export const login = (lab: ProofLab, account: Account, server?: string): string[] => [
+  '-j', account.jid, '-P', account.passwordFile, '-a', lab.ca, ...(server ? ['-x', server] : []),
+];
+
+export const send = (lab: ProofLab, from: Account, to: Account, body: string, server?: string, extra: string[] = []) =>
+  rsxcc([...login(lab, from, server), '-T', '5', ...extra, '-t', to.jid, '-m', body]);
+
+export interface Received {
+  from: string;
+  to: string;
+  type: string;
+  id: string | null;
+  body: string;
+  stamp: string;
+  delayed: boolean;
+}
+
+/** rsxcc's `-o json` output: one object a line. A torn last line (a killed process) is dropped. */
+export function parseJsonLines(stdout: string): Received[] {
+  const out: Received[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as Received);
+    } catch {
+      // Only a kill -9 in the middle of a write can leave a partial line; it is not "printed".
+    }
+  }
+  return out;
+}
+
+export async function unread(lab: ProofLab, account: Account, server?: string): Promise<{ run: Run; messages: Received[] }> {
+  const run = await rsxcc([...login(lab, account, server), '-T', '10', '-o', 'json', '-s']);
+  return { run, messages: parseJsonLines(run.stdout) };
+}
+
+/** Reads until a run shows nothing new (bounded): "every message readable after" means this. */
+export async function drainAll(lab: ProofLab, account: Account, server?: string, maxRuns = 5): Promise<Received[]> {
+  const all: Received[] = [];
+  for (let i = 0; i < maxRuns; i++) {
+    const { run, messages } = await unread(lab, account, server);
+    assert.equal(run.exitCode, 0, `rsxcc -s: ${run.stderr}`);
+    if (messages.length === 0) return all;
+    all.push(...messages);
+  }
+  assert.fail(`${account.jid}: unread messages kept coming after ${maxRuns} runs`);
+}
+
+export interface Tally {
+  expected: number;
+  delivered: number;
+  lost: string[];
+  duplicates: number;
+  /** Bodies seen that were not expected (another test's message: a sign of shared accounts). */
+  unexpected: number;
+}
+
+/** Compares the bodies that must have arrived with every body printed (each printed occurrence counts). */
+export function tally(expected: Iterable<string>, printed: Iterable<string>): Tally {
+  const want = new Set(expected);
+  const seen = new Map<string, number>();
+  for (const body of printed) seen.set(body, (seen.get(body) ?? 0) + 1);
+  const lost = [...want].filter((b) => !seen.has(b));
+  let duplicates = 0;
+  let unexpected = 0;
+  for (const [body, n] of seen) {
+    if (want.has(body)) duplicates += n - 1;
+    else unexpected += n;
+  }
+  return { expected: want.size, delivered: want.size - lost.length, lost, duplicates, unexpected };
+}
+
+/**
+ * Runs `fn` over `items` with at most `limit` at once, and starts nothing after `deadline` (epoch
+ * ms): the count bounds the loop, the deadline bounds its time. Items not started are reported.
+ */
+export async function pool<T, R>(items: readonly T[], limit: number, deadline: number, fn: (item: T, index: number) => Promise<R>) {
+  const results: Array<R | undefined> = new Array(items.length);
+  let next = 0;
+  let notStarted = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= items.length) return;
+      if (Date.now() > deadline) {
+        notStarted++;
+        continue;
+      }
+      results[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return { results, notStarted };
+}
+
+/** A Node stack trace on stderr: what a user must never see. */
+export const hasStackTrace = (stderr: string) => /^\s+at .+(:\d+:\d+\)?|\(native\)|<anonymous>)$/m.test(stderr) || /node:internal/.test(stderr);
+
+/** The whole cluster as one: every node runs, sees every node, and HAProxy has them all UP. */
+export async function clusterWhole(): Promise<boolean> {
+  const s = await labStatus();
+  const all = s.ejabberd.map((n) => n.node).sort();
+  return (
+    s.hosts.every((h) => h.up && h.cable) &&
+    s.ejabberd.every((n) => JSON.stringify(n.cluster) === JSON.stringify(all)) &&
+    (s.haproxy ?? []).length === all.length &&
+    (s.haproxy ?? []).every((b) => b.status === 'UP')
+  );
+}
+
+/**
+ * Puts the lab back after a destructive scenario, whatever state it was left in: cables back,
+ * powered-off hosts started, one cluster. Later tests (and other files) expect a whole lab.
+ */
+export async function restoreLab(): Promise<void> {
+  const s = await labStatus();
+  for (const h of s.hosts) if (h.up && !h.cable) await chatlab('heal', h.name);
+  const up = await chatlab('up');
+  assert.equal(up.exitCode, 0, `chatlab up: ${up.stderr}`);
+  if (!(await clusterWhole())) await chatlab('recover');
+  await waitFor('one whole cluster, every HAProxy backend UP', clusterWhole, 60_000, 500);
+}
+
+/** `chatlab CMD HOST` that must work. */
+export async function fault(command: 'kill' | 'start' | 'cut' | 'heal', host: string): Promise<number> {
+  const start = Date.now();
+  const r = await chatlab(command, host);
+  assert.equal(r.exitCode, 0, `chatlab ${command} ${host}: ${r.stderr}`);
+  return Date.now() - start;
+}
+
+/**
+ * `rsxcc -c -o json` running in the background: what it printed so far, its notices, and a bounded stop.
+ */
+export class Listener {
+  stdout = '';
+  stderr = '';
+  private readonly child: ResultPromise;
+  readonly exited: Promise<Run>;
+  private readonly start = Date.now();
+
+  constructor(args: string[]) {
+    this.child = execa('node', [rsxccBin, ...args, '-o', 'json', '-c'], {
+      reject: false,
+      stdin: 'ignore',
+      extendEnv: false,
+      timeout: 600_000,
+      buffer: false,
+    });
+    this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = this.child.then((r) => result({ ...r, stdout: this.stdout, stderr: this.stderr }, this.start));
+  }
+
+  get pid() {
+    return this.child.pid!;
+  }
+  messages(): Received[] {
+    return parseJsonLines(this.stdout);
+  }
+  bodies(): string[] {
+    return this.messages().map((m) => m.body);
+  }
+
+  /** SIGTERM, then the exit (bounded: SIGKILL after `ms`, which the caller's assertions then see). */
+  async stop(ms = 10_000): Promise<Run> {
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Offline messages stored for `user` in one node's own Mnesia copy (read without consuming them). */
+export async function offlineCountOnNode(host: string, account: Account): Promise<number> {
+  const [user, domain] = account.jid.split('@') as [string, string];
+  const file = `/tmp/proof-offline-${Accounts.run}-${host}.txt`;
+  const r = await chatlab('exec', host, '--', 'ejabberdctl', 'dump_table', file, 'offline_msg');
+  assert.equal(r.exitCode, 0, `dump_table on ${host}: ${r.stdout}${r.stderr}`);
+  const cat = await chatlab('exec', host, '--', 'cat', file);
+  await chatlab('exec', host, '--', 'rm', '-f', file);
+  return cat.stdout.split(`{offline_msg,{<<"${user}">>,<<"${domain}">>}`).length - 1;
+}
+
+/**
+ * Client connections (from HAProxy, port 5322) each ejabberd node holds now. ejabberd's session
+ * table is cluster-wide, so "which node has this session" is read from the nodes' sockets: the
+ * node whose count grows when a long-lived client logs in is the one that holds it.
+ */
+export async function proxiedConnections(lab: ProofLab): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const n of lab.nodes) {
+    const r = await chatlab('exec', n.host, '--', 'ss', '-tnH', 'state', 'established', `( sport = :${lab.status.ports.c2sProxied} )`);
+    counts[n.host] = r.stdout.split('\n').filter(Boolean).length;
+  }
+  return counts;
+}
+
+export const fmt = (counts: Record<string, number | string>) =>
+  Object.entries(counts)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
