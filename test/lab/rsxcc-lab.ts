@@ -17,15 +17,14 @@ export interface LabServer {
   caFile: string;
   passwordFile: (user: string) => string;
   jid: (user: string) => string;
-  /** The lab host to kill/start to make this server go away. */
-  hosts: string[];
+  /** The lab host that answers on `connect` (prosody, or haproxy for ejabberd): kill it and the server is gone. */
+  host: string;
 }
 
 interface Status {
   up: boolean;
   caFile: string;
   domains: Array<{ domain: string; server: string; connect: string }>;
-  hosts: Array<{ name: string; role: string; up: boolean }>;
   accounts: Array<{ jid: string; passwordFile: string }>;
 }
 
@@ -54,7 +53,7 @@ async function findLab(): Promise<{ servers: LabServer[] } | { skip: string }> {
       caFile: status.caFile,
       jid: (user) => `${user}@${entry.domain}`,
       passwordFile: (user) => passwords.get(`${user}@${entry.domain}`) ?? '/nonexistent',
-      hosts: status.hosts.filter((host) => host.role === name).map((host) => host.name),
+      host: entry.server,
     };
   });
   if (!existsSync(rsxcc)) await execa('node', ['build.mjs'], { cwd: root });
