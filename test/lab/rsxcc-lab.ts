@@ -56,10 +56,10 @@ async function findLab(): Promise<{ servers: LabServer[] } | { skip: string }> {
       host: entry.server,
     };
   });
-  if (!existsSync(rsxcc)) await execa('node', ['build.mjs'], { cwd: root });
   return { servers };
 }
 
+if (!existsSync(rsxcc)) await execa('node', ['build.mjs'], { cwd: root });
 export const lab = await findLab();
 export const skip = 'skip' in lab ? lab.skip : false;
 export const servers: LabServer[] = 'servers' in lab ? lab.servers : [];
