@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { execa } from 'execa';
-import { chatlab } from './fixture.ts';
+import { chatlab, chatlabBin } from './fixture.ts';
 import type { LabStatus } from '../../provision/lab/status.ts';
 
 const NAME = 'trio';
@@ -41,6 +41,9 @@ test('naming mistakes are usage errors', async () => {
   const fresh = await chatlab('--lab', 'nosuchlab', 'status');
   assert.equal(fresh.exitCode, 64);
   assert.match(fresh.stderr, /does not exist yet/);
-  assert.equal((await chatlab('up', '--nodes', '3')).exitCode, 64);
+  // Without --lab (not through the fixture, which may add one): overrides need a lab of their own.
+  const unnamed = await execa('node', [chatlabBin, 'up', '--nodes', '3'], { reject: false, stdin: 'ignore' });
+  assert.equal(unnamed.exitCode, 64);
+  assert.match(unnamed.stderr, /name it with --lab NAME/);
   assert.equal((await chatlab('--lab', 'x', 'up', '--nodes', 'many', '--subnet', SUBNET)).exitCode, 64);
 });

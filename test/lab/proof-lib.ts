@@ -99,8 +99,8 @@ export class Accounts {
     return new Accounts(await mkdtemp(path.join(tmpdir(), 'rsxcc-proof-')));
   }
 
-  async make(domain: string, ...names: string[]): Promise<Account[]> {
-    return Promise.all(
+  async make<N extends string[]>(domain: string, ...names: N): Promise<{ [K in keyof N]: Account }> {
+    const made = await Promise.all(
       names.map(async (name) => {
         const user = `p${Accounts.run}${name}`;
         const password = randomBytes(12).toString('base64url');
@@ -115,6 +115,7 @@ export class Accounts {
         return { jid: `${user}@${domain}`, passwordFile };
       }),
     );
+    return made as { [K in keyof N]: Account };
   }
 
   /** Removes the accounts (best effort: a node may be down after a failed scenario) and the passwords. */
@@ -195,6 +196,9 @@ export const login = (lab: ProofLab, account: Account, server?: string): string[
 
 export const send = (lab: ProofLab, from: Account, to: Account, body: string, server?: string, extra: string[] = []) =>
   rsxcc([...login(lab, from, server), '-T', '5', ...extra, '-t', to.jid, '-m', body]);
+
+/** `rsxcc -c`: continuous mode in the background. */
+export const listener = (args: string[]) => new Background([...args, '-c']);
 
 export interface Received {
   from: string;
@@ -321,9 +325,10 @@ export async function fault(command: 'kill' | 'start' | 'cut' | 'heal', host: st
 }
 
 /**
- * `rsxcc -c -o json` running in the background: what it printed so far, its notices, and a bounded stop.
+ * rsxcc running in the background (`-c`, or a `-s` to be killed): what it printed so far, its
+ * notices on stderr, and a bounded stop. Output is asked for as JSON lines.
  */
-export class Listener {
+export class Background {
   stdout = '';
   stderr = '';
   private readonly child: ResultPromise;
@@ -331,7 +336,7 @@ export class Listener {
   private readonly start = Date.now();
 
   constructor(args: string[]) {
-    this.child = execa('node', [rsxccBin, ...args, '-o', 'json', '-c'], {
+    this.child = execa('node', [rsxccBin, ...args, '-o', 'json'], {
       reject: false,
       stdin: 'ignore',
       extendEnv: false,
@@ -346,11 +351,20 @@ export class Listener {
   get pid() {
     return this.child.pid!;
   }
+  get exitCode(): number | null {
+    return this.child.exitCode;
+  }
   messages(): Received[] {
     return parseJsonLines(this.stdout);
   }
   bodies(): string[] {
     return this.messages().map((m) => m.body);
+  }
+
+  /** Power-cut style: SIGKILL now, then whatever it had printed. */
+  async kill9(): Promise<Run> {
+    this.child.kill('SIGKILL');
+    return this.exited;
   }
 
   /** SIGTERM, then the exit (bounded: SIGKILL after `ms`, which the caller's assertions then see). */

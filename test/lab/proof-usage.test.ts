@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Accounts, EJABBERD, Listener, PROSODY, fmt, login, proofLab, rsxcc, rsxccOnClient, tally, unread, waitFor,
+  Accounts, EJABBERD, PROSODY, listener as follow, fmt, login, proofLab, rsxcc, rsxccOnClient, tally, unread, waitFor,
   type Account, type ProofLab,
 } from './proof-lib.ts';
 
@@ -57,7 +57,7 @@ for (const domain of [EJABBERD, PROSODY]) {
     });
 
     test('given bob in continuous mode, when alice sends, then each message is printed as JSON once, and SIGTERM ends it with exit 0', async (t) => {
-      const listener = new Listener([...login(lab, bob, lab.entry[domain]), '-v']);
+      const listener = follow([...login(lab, bob, lab.entry[domain]), '-v']);
       try {
         await waitFor('listener online', () => listener.stderr.includes('waiting for messages'), 15_000, 100);
         const bodies = Array.from({ length: 3 }, (_, i) => `live-${Date.now()}-${i}`);
