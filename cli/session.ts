@@ -9,7 +9,7 @@ import type { Socket as NetSocket } from 'node:net';
 import type { Element } from '@xmpp/xml';
 import type { Client } from '@xmpp/client-core';
 import type { IQCaller } from '@xmpp/iq/caller.js';
-import { AuthError, DataError, RsxccError, TimeoutError, UnavailableError, UsageError } from './errors.ts';
+import { AuthError, DataError, RecipientError, RsxccError, TimeoutError, UnavailableError, UsageError } from './errors.ts';
 import { parseJid, type Jid } from './jid.ts';
 import type { Scram } from './sasl.ts';
 
@@ -61,7 +61,7 @@ export interface Session {
   hasFeature(namespace: string): Promise<boolean>;
   /** Writes a stanza to the socket. Resolving means written, not received: confirm with ping(). */
   send(stanza: Element): Promise<void>;
-  /** An IQ round trip, bounded by the time-out; an IQ error rejects with its condition. */
+  /** An IQ round trip, bounded by the time-out; an IQ error reply rejects with a RecipientError. */
   request(iq: Element): Promise<Element>;
   /** IQ ping to our own server: resolves once the server has processed everything sent before it. */
   ping(): Promise<void>;
@@ -415,14 +415,19 @@ async function login(lib: Lib, options: SessionOptions, target: Target): Promise
     async request(stanza) {
       // iq.request() has its own timer but no link to a dropped connection: race both.
       return bounded(Promise.race([iq.request(stanza, timeoutMs + 1000), failed]), timeoutMs, `waiting for the server to answer an IQ ${stanza.attrs.type}`).catch(
-        (error: Error & { condition?: string }) => {
-          if (error.name === 'StanzaError') throw new UnavailableError(`${stanza.attrs.to ?? domain} answered: ${error.message}`);
+        (error: Error & { condition?: string; text?: string }) => {
+          if (error.name === 'StanzaError') throw new RecipientError(stanza.attrs.to ?? domain, error.condition ?? 'undefined-condition', error.text);
           throw error;
         },
       );
     },
     async ping() {
-      await session.request(xml('iq', { type: 'get', to: domain }, xml('ping', { xmlns: NS_PING })));
+      try {
+        await session.request(xml('iq', { type: 'get', to: domain }, xml('ping', { xmlns: NS_PING })));
+      } catch (error) {
+        // A server without XEP-0199 answers with an error: still a complete round trip.
+        if (!(error instanceof RecipientError)) throw error;
+      }
     },
     async acknowledge() {
       if (smEnabled) await session.send(xml('a', { xmlns: NS_SM, h: handled }));
