@@ -86,7 +86,8 @@ check_guests() {
   list=$(machines) || return 1
   [ -n "$list" ] || { log "vagrant lists no machines"; return 1; }
   for m in $list; do
-    state=$(timeout 180 vagrant ssh "$m" -c 'sudo systemctl reset-failed; systemctl is-system-running --wait' 2>/dev/null | tr -d '\r' | tail -n 1)
+    # Only the failure Vagrant itself causes (its hostname step starts ifup@eth1 too early).
+    state=$(timeout 180 vagrant ssh "$m" -c 'sudo systemctl reset-failed ifup@eth1.service 2>/dev/null; systemctl is-system-running --wait' 2>/dev/null | tr -d '\r' | tail -n 1)
     log "$m: system $state"
     if [ "$state" != running ]; then
       timeout 60 vagrant ssh "$m" -c 'systemctl --failed --no-legend' || true

@@ -181,7 +181,7 @@ async function build(hash: string, inputs: BoxInputs, final: BoxPaths, o: Ensure
   await mkdir(debCache, { recursive: true });
   await mkdir(path.join(aptCache, 'partial'), { recursive: true });
   const undo: (() => Promise<unknown>)[] = [];
-  const step = <T>(name: string, fn: () => Promise<T>) => timed(timings, `box: ${name}`, log, fn);
+  const step = <T>(name: string, fn: () => Promise<T>) => timed(timings, name, log, fn);
   const mount = async (args: string[], target: string) => {
     await mkdir(target, { recursive: true });
     await run('mount', [...args, target], { timeoutMs: MIN });
@@ -286,7 +286,9 @@ async function build(hash: string, inputs: BoxInputs, final: BoxPaths, o: Ensure
 
     await step('convert to qcow2 and pack', async () => {
       const img = path.join(work, 'box.img');
-      await run('qemu-img', ['convert', '-O', 'qcow2', raw, img], { timeoutMs: 15 * MIN });
+      // Compressed clusters: vagrant-libvirt streams the whole image into libvirt on every first
+      // `up`, and QEMU decompresses on the host side, outside the emulated CPU.
+      await run('qemu-img', ['convert', '-c', '-O', 'qcow2', raw, img], { timeoutMs: 15 * MIN });
       await rm(raw);
       await writeFile(path.join(work, 'metadata.json'), metadataJson(DISK_GIB));
       await writeFile(path.join(work, 'Vagrantfile'), boxVagrantfile());

@@ -8,6 +8,16 @@ set -eu
 : "${BOX_VAGRANT_KEY:?}" "${BOX_DISABLED_UNITS:?}" "${BOX_CORE_IMG:?}"
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
 
+# Documentation nobody reads in a lab guest would be uploaded to libvirt on every CI run.
+cat > /etc/dpkg/dpkg.cfg.d/chatlab-box-nodoc <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+EOF
+
 apt-get update -q
 # shellcheck disable=SC2086 # word splitting is how the package lists arrive
 apt-get install -y -q --no-install-recommends $BOX_SYSTEM_PACKAGES

@@ -91,7 +91,7 @@ export async function runBox(argv: string[]): Promise<number> {
             timeoutMs: 10 * 60_000,
             env: { ...stringEnv(process.env), ...VAGRANT_ENV },
           });
-          timings.push({ step: 'box: vagrant box add', seconds: Math.round((performance.now() - t0) / 100) / 10 });
+          timings.push({ step: 'vagrant box add', seconds: Math.round((performance.now() - t0) / 100) / 10 });
         }
       }
       printTimings(timings);

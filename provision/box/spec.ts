@@ -8,7 +8,7 @@ export const BOX_NAME = 'chatlab-bookworm';
 
 /** Bump whenever build.ts changes what ends up in the image: the guest script and the package
  *  lists are hashed by content, the host-side build steps are only covered by this number. */
-export const BUILDER_VERSION = 4;
+export const BUILDER_VERSION = 5;
 
 export const SUITE = 'bookworm';
 
@@ -37,7 +37,8 @@ export const LAB_PACKAGES = [
 /** What a bootable Vagrant guest needs on top of debootstrap's minbase (no Recommends: the box
  *  stays small and every part of it is named here). */
 export const SYSTEM_PACKAGES = [
-  'linux-image-amd64',
+  // The cloud flavour: virtio drivers without the hardware ones, a third of the size.
+  'linux-image-cloud-amd64',
   'grub-pc-bin',
   'systemd-sysv',
   'udev',

@@ -10,6 +10,12 @@ test('netmasks', () => {
   assert.throws(() => prefixToNetmask(0));
 });
 
+test('network names are the ones the Vagrantfile refers to', () => {
+  const { lab, management } = labNetworks();
+  assert.equal(lab.name, 'chatlab-lab');
+  assert.equal(management.name, 'chatlab-mgmt');
+});
+
 test('the lab network is isolated: no forward, no DNS, no DHCP, host at .1 of 192.168.56.0/21', () => {
   const { lab } = labNetworks();
   const xml = networkXml(lab);
