@@ -2,7 +2,7 @@
 // against the real lab, with every wait bounded. One helper per job; the scenarios only compose them.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -199,6 +199,29 @@ export const send = (lab: ProofLab, from: Account, to: Account, body: string, se
 
 /** `rsxcc -c`: continuous mode in the background. */
 export const listener = (args: string[]) => new Background([...args, '-c']);
+
+/**
+ * Stores `bodies` as unread messages for `to`, fast: one session of rsxcc's own session code sends
+ * them all and one ping confirms them (the stream is processed in order). This is set-up, not the
+ * thing under test: scenarios that prove sending use the rsxcc command itself.
+ */
+export async function fillUnread(lab: ProofLab, from: Account, to: Account, bodies: readonly string[], server: string): Promise<void> {
+  const { openSession } = await import('../../cli/session.ts');
+  const { default: xml } = await import('@xmpp/xml');
+  const [host, port] = server.split(':') as [string, string];
+  const password = (await readFile(from.passwordFile, 'utf8')).split('\n')[0]!;
+  const session = await openSession({ jid: from.jid, password, server: { host, port: Number(port) }, caFile: lab.ca, timeoutMs: 20_000 });
+  try {
+    for (const [i, body] of bodies.entries()) {
+      await session.send(xml('message', { to: to.jid, type: 'chat', id: `fill-${i}` }, xml('body', {}, body)));
+      // Confirm in slices so the server's input buffer and our time bound stay small.
+      if (i % 200 === 199) await session.ping();
+    }
+    await session.ping();
+  } finally {
+    await session.close();
+  }
+}
 
 export interface Received {
   from: string;
