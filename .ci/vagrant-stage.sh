@@ -106,6 +106,8 @@ check_guests() {
 step "install host packages" 1500 install_host_packages
 step "box build or reuse + add" 1200 "${BOX[@]}" add
 HOST_UP=1
+# A run that was cut off (machine reused) left its state file: undo it by the PIDs it recorded.
+step "leftovers of an earlier run" 180 "${BOX[@]}" host down
 step "libvirt up" 120 "${BOX[@]}" host up
 VMS_MAYBE=1
 step "vagrant up" 1200 vagrant_up

@@ -148,8 +148,9 @@ export async function hostUp(
     await writeFile(file, networkXml(net));
     state.networks.push(net.name);
     await save();
-    await virsh(['net-define', file]);
-    await virsh(['net-start', net.name]);
+    // Transient: nothing is written under /etc/libvirt, so even a libvirtd that dies before
+    // `down` leaves no network definition behind.
+    await virsh(['net-create', file]);
     const { stdout } = await virsh(['net-dumpxml', net.name]);
     if (stdout.includes('<forward')) throw new Error(`libvirt gave network ${net.name} a <forward>: refusing to go on`);
     log(`network ${net.name}: ${net.hostAddress}/${net.prefixLength} on ${net.bridge}, isolated`);
@@ -178,8 +179,9 @@ export async function hostDown(stateDir: string, log: (m: string) => void): Prom
     await attempt('box volumes', () => removeBoxVolumes(log));
     await attempt('pools', () => removeNewEmptyPools(state.poolsBefore, log));
     for (const name of state.networks) {
-      await virsh(['net-destroy', name], false);
-      const r = await virsh(['net-undefine', name], false);
+      const r = await virsh(['net-destroy', name], false);
+      // A definition left by an older run, if any.
+      await virsh(['net-undefine', name], false);
       if (r.exitCode === 0) log(`removed network ${name}`);
     }
   }
