@@ -114,6 +114,13 @@ export async function drain(server: LabServer, user: string): Promise<Line[]> {
   return lines(result.stdout);
 }
 
+/** rsxcc run on the lab's client host, whose resolver is the lab's DNS (SRV records included). */
+export async function runOnClient(args: string[]): Promise<RunResult> {
+  const began = performance.now();
+  const result = await chatlab(['exec', 'client', '--', 'node', rsxcc, ...args]);
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), ms: performance.now() - began };
+}
+
 export async function labCommand(...args: string[]): Promise<void> {
   const result = await chatlab(args);
   if (result.exitCode !== 0) throw new Error(`chatlab ${args.join(' ')} failed: ${result.stderr}`);
