@@ -108,6 +108,9 @@ export async function destroyNetwork(plan: NetnsPlan): Promise<void> {
   for (const name of [...plan.hosts.map((h) => h.netns), plan.switchNetns]) {
     if (existing.has(name)) await ip('netns', 'del', name);
   }
-  if (await linkExists(undefined, plan.workstationDevice)) await ip('link', 'del', plan.workstationDevice);
+  // Deleting the switch namespace also takes this end of the cable, but not always at once.
+  if ((await ipQuiet('link', 'del', plan.workstationDevice)).exitCode !== 0 && (await linkExists(undefined, plan.workstationDevice))) {
+    throw new LabError(`cannot remove ${plan.workstationDevice}`);
+  }
   while (await guardRoutePresent(plan)) await ip('route', 'del', 'unreachable', plan.subnet);
 }

@@ -143,7 +143,16 @@ test('a pulled cable splits the cluster; after heal, `chatlab recover` makes it 
 
 test('`chatlab down` leaves nothing behind; `chatlab up` after a crash-like stop repairs the lab', { timeout: 300_000 }, async () => {
   // A session that stops leaves namespaces, routes and /etc/netns but no processes: make that.
-  for (const h of status.hosts) for (const pid of hostPids(await labStatus(), h.name)) process.kill(pid, 'SIGKILL');
+  const current = await labStatus();
+  for (const h of status.hosts) {
+    for (const pid of hostPids(current, h.name)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Short-lived helper processes may already be gone.
+      }
+    }
+  }
   let r = await chatlab('up');
   assert.equal(r.exitCode, 0, r.stderr);
   assert.equal((await labStatus()).up, true);
