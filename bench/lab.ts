@@ -1,0 +1,114 @@
+// The bench's own named lab, driven through the `chatlab` CLI exactly as a person would: never the
+// default lab, which other people test against at the same time.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Account } from './worker.ts';
+
+export interface LabStatus {
+  caFile: string;
+  secretsDir: string;
+  domains: { domain: string; server: string; connect: string }[];
+}
+
+export type Role = 'sender' | 'sink' | 'drain' | 'listen' | 'peerListen';
+const roles: Record<Role, string> = { sender: 'bsender', sink: 'bsink', drain: 'bdrain', listen: 'blisten', peerListen: 'bpeerlisten' };
+
+const chatlabJs = resolve('dist/chatlab.js');
+
+/** Runs a command with stderr passed through (progress), stdout captured; bounded in time. */
+export function run(argv: string[], limitMs: number): Promise<{ code: number | null; stdout: string; ms: number }> {
+  return new Promise((done, fail) => {
+    const t0 = performance.now();
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    child.once('error', fail);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, ms: performance.now() - t0 });
+    });
+  });
+}
+
+export class BenchLab {
+  constructor(
+    readonly name: string,
+    readonly subnet: string,
+    private readonly log: (text: string) => void,
+  ) {}
+
+  private async chatlab(args: string[], limitMs: number, what: string) {
+    const result = await run([process.execPath, chatlabJs, '--lab', this.name, ...args], limitMs);
+    if (result.code !== 0) {
+      const said = result.stdout.trim().slice(-300);
+      throw new Error(`chatlab --lab ${this.name} ${what} exited ${result.code ?? '(killed at its time limit)'}${said ? `: ${said}` : ''}`);
+    }
+    return result;
+  }
+
+  async down(): Promise<void> {
+    this.log(`lab ${this.name}: down --wipe`);
+    await this.chatlab(['down', '--wipe'], 120_000, 'down --wipe');
+  }
+
+  /** `chatlab up` to all logins OK; returns its wall time. */
+  async up(nodes: number): Promise<number> {
+    const { ms } = await this.chatlab(['up', '--nodes', String(nodes), '--subnet', this.subnet], 300_000, 'up');
+    this.log(`lab ${this.name}: up with ${nodes} ejabberd node(s) in ${(ms / 1000).toFixed(1)} s`);
+    return ms;
+  }
+
+  async status(): Promise<LabStatus> {
+    const { stdout } = await this.chatlab(['status', '-o', 'json'], 60_000, 'status');
+    return JSON.parse(stdout) as LabStatus;
+  }
+
+  /** Runs a command on a lab host; stdout is the last JSON line it printed. */
+  async exec(host: string, command: string[], limitMs: number): Promise<string> {
+    const { stdout } = await this.chatlab(['exec', host, '--', ...command], limitMs, `exec ${host}`);
+    return stdout;
+  }
+
+  /**
+   * Registers the bench's own accounts on both servers, with fresh passwords kept beside the lab's
+   * secrets (git-ignored, mode 600): the bench never logs in as the lab's demo accounts.
+   */
+  async registerAccounts(status: LabStatus): Promise<Record<string, Record<Role, Account>>> {
+    const dir = this.accountsDir(status);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const byDomain: Record<string, Record<Role, Account>> = {};
+    for (const { domain, server } of status.domains) {
+      const accounts = {} as Record<Role, Account>;
+      const commands: string[] = [];
+      for (const [role, user] of Object.entries(roles) as [Role, string][]) {
+        const jid = `${user}@${domain}`;
+        const password = randomBytes(18).toString('base64url');
+        const passwordFile = join(dir, jid);
+        const peerConfig = `${passwordFile}.sendxmpprc`;
+        writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+        writeFileSync(peerConfig, `username: ${jid}\npassword: ${password}\n`, { mode: 0o600 });
+        accounts[role] = { jid, passwordFile, peerConfig };
+        // A stopped bench leaves its accounts behind: a second run takes them over with a new password.
+        commands.push(
+          server === 'prosody'
+            ? `prosodyctl register ${user} ${domain} ${password}`
+            : `ejabberdctl register ${user} ${domain} ${password} || { ejabberdctl unregister ${user} ${domain} && ejabberdctl register ${user} ${domain} ${password}; }`,
+        );
+      }
+      // One exec per server: each ejabberdctl call starts an Erlang VM, each exec a chatlab.
+      const host = server === 'prosody' ? 'prosody' : 'ejabberd1';
+      await this.exec(host, ['sh', '-ec', commands.join('\n')], 120_000);
+      byDomain[domain] = accounts;
+    }
+    this.log(`lab ${this.name}: registered ${Object.keys(roles).length} bench accounts on each server`);
+    return byDomain;
+  }
+
+  accountsDir(status: LabStatus): string {
+    return join(dirname(status.secretsDir), 'bench-accounts');
+  }
+}

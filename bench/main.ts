@@ -1,0 +1,162 @@
+// `npm run bench`: rsxcc against go-sendxmpp, and the lab itself, on a named lab of the bench's own
+// (never the default lab: other people test against it at the same time). A table on stdout,
+// bench/out/bench.json and bench/out/bench.svg; progress on stderr. Knobs: see `config()`.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { benchPanels, chartSvg } from './chart.ts';
+import { BenchLab, type LabStatus } from './lab.ts';
+import { machineLine, markdownTable, tableRows, type BenchResults, type Server } from './results.ts';
+import { parseIntList } from './stats.ts';
+import type { Job } from './worker.ts';
+
+const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+
+function config(env: NodeJS.ProcessEnv) {
+  const quick = env.BENCH_QUICK === '1';
+  const int = (name: string, fallback: number) => (env[name] ? parseIntList(env[name]!, name)[0]! : fallback);
+  const list = (name: string, fallback: number[]) => (env[name] ? parseIntList(env[name]!, name) : fallback);
+  const nodes = list('BENCH_NODES', [1, 2, 3]);
+  return {
+    lab: env.BENCH_LAB ?? 'bench',
+    subnet: env.BENCH_SUBNET ?? '192.168.80.0/21',
+    /** Pairs of alternating sends, per server and cluster size. */
+    runs: int('BENCH_RUNS', quick ? 5 : 15),
+    /** Messages waiting for the show-unread figures, on the main lab. */
+    // 10,000 is the issue's figure, but both lab servers store offline messages ever slower as the
+    // queue grows (ejabberd ~20 msg/s past 2,000 queued): filling it alone would take many minutes.
+    unread: list('BENCH_UNREAD', quick ? [0, 200] : [0, 1000]),
+    /** Runs of show-unread with nothing waiting (the start-up-bound case). */
+    emptyRuns: int('BENCH_EMPTY_RUNS', quick ? 3 : 5),
+    /** Messages waiting in the scaling runs (other cluster sizes). */
+    scaleWaiting: int('BENCH_SCALE_WAITING', quick ? 200 : 1000),
+    idleS: int('BENCH_IDLE_S', quick ? 10 : 60),
+    loadS: int('BENCH_LOAD_S', quick ? 5 : 20),
+    rate: int('BENCH_RATE', 500),
+    nodes,
+    /** The cluster size that gets every measurement; the others only send and drain. */
+    mainNodes: nodes.includes(2) ? 2 : nodes[0]!,
+    labWiped: int('BENCH_LAB_WIPED', quick ? 1 : 3),
+    labRunning: int('BENCH_LAB_RUNNING', quick ? 2 : 5),
+  };
+}
+
+type Config = ReturnType<typeof config>;
+
+function emptyResults(cfg: Config): BenchResults {
+  const knobs = Object.entries(process.env).filter(([name]) => name.startsWith('BENCH_'));
+  return {
+    date: new Date().toISOString(),
+    machine: {
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      cpu: cpus()[0]?.model.trim() ?? 'unknown',
+      node: process.versions.node,
+      kernel: release(),
+    },
+    command: [...knobs.map(([name, value]) => `${name}=${value}`), 'npm run bench'].join(' '),
+    config: cfg,
+    send: [],
+    drain: [],
+    listen: [],
+    lab: undefined,
+    notes: [],
+  };
+}
+
+/** Runs one worker job on the lab's client host; returns what it printed as its result. */
+async function inClient<T>(lab: BenchLab, job: Job, limitMs: number): Promise<T> {
+  const stdout = await lab.exec('client', [process.execPath, '--import', 'tsx', resolve('bench/worker.ts'), JSON.stringify(job)], limitMs);
+  const last = stdout.trim().split('\n').pop();
+  if (!last) throw new Error(`worker ${job.phase} printed no result`);
+  return JSON.parse(last) as T;
+}
+
+function serverTarget(status: LabStatus, server: Server) {
+  const domain = status.domains.find((d) => d.server === (server === 'ejabberd' ? 'haproxy' : 'prosody'));
+  if (!domain) throw new Error(`lab status names no ${server} domain`);
+  const [host, port] = domain.connect.split(':');
+  return { domain: domain.domain, address: { host: host!, port: Number(port) } };
+}
+
+async function measureLab(lab: BenchLab, cfg: Config, results: BenchResults, nodes: number, save: () => void) {
+  const isMain = nodes === cfg.mainNodes;
+  await lab.down();
+  const upWiped = [await lab.up(nodes)];
+  if (isMain) {
+    for (let i = 1; i < cfg.labWiped; i++) {
+      await lab.down();
+      upWiped.push(await lab.up(nodes));
+    }
+    const upRunning: number[] = [];
+    for (let i = 0; i < cfg.labRunning; i++) upRunning.push(await lab.up(nodes));
+    results.lab = { nodes, upWipedMs: upWiped, upRunningMs: upRunning };
+    save();
+  }
+  const status = await lab.status();
+  const accounts = await lab.registerAccounts(status);
+  const servers: Server[] = isMain ? ['ejabberd', 'prosody'] : ['ejabberd'];
+  for (const server of servers) {
+    const { domain, address } = serverTarget(status, server);
+    const common = { server, nodes, address, caFile: status.caFile, rsxcc: resolve('dist/rsxcc.js'), accounts: accounts[domain]! };
+    // A phase that fails is noted and the bench goes on: a partial table beats none.
+    const attempt = async (what: string, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        const note = `${what} via ${server} with ${nodes} ejabberd node(s) failed: ${(error as Error).message}`;
+        log(note);
+        results.notes.push(note);
+      }
+      save();
+    };
+    await attempt('send', async () => {
+      log(`send: ${cfg.runs} alternating pairs via ${server} (${nodes} node(s))`);
+      results.send.push(await inClient(lab, { ...common, phase: 'send', runs: cfg.runs }, 600_000));
+    });
+    await attempt('unread', async () => {
+      const waiting = isMain ? cfg.unread : [cfg.scaleWaiting];
+      log(`unread: ${waiting.join(', ')} waiting via ${server} (${nodes} node(s))`);
+      results.drain.push(...(await inClient<BenchResults['drain']>(lab, { ...common, phase: 'drain', waiting, emptyRuns: cfg.emptyRuns, withPeer: true }, 1_200_000)));
+    });
+    if (isMain) {
+      await attempt('continuous', async () => {
+        log(`continuous: idle ${cfg.idleS} s, then ${cfg.rate} msg/s for ${cfg.loadS} s to each listener, via ${server}`);
+        const job: Job = { ...common, phase: 'listen', idleS: cfg.idleS, loadS: cfg.loadS, rate: cfg.rate };
+        results.listen.push(...(await inClient<BenchResults['listen']>(lab, job, (cfg.idleS + 2 * cfg.loadS + 300) * 1000)));
+      });
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  const cfg = config(process.env);
+  const results = emptyResults(cfg);
+  const outDir = resolve('bench/out');
+  mkdirSync(outDir, { recursive: true });
+  const save = () => writeFileSync(`${outDir}/bench.json`, `${JSON.stringify(results, null, 2)}\n`);
+  const lab = new BenchLab(cfg.lab, cfg.subnet, log);
+  log(`${results.command}: lab ${cfg.lab} on ${cfg.subnet}, ejabberd nodes ${cfg.nodes.join(', ')} (all figures with ${cfg.mainNodes})`);
+  // The peer, and `time` for peak RSS, installed the way the lab installs its own packages.
+  execFileSync('bash', ['provision/shell/packages.sh', 'go-sendxmpp', 'time'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const order = [cfg.mainNodes, ...cfg.nodes.filter((n) => n !== cfg.mainNodes)];
+  const started = performance.now();
+  try {
+    for (const nodes of order) await measureLab(lab, cfg, results, nodes, save);
+  } finally {
+    const status = await lab.status().catch(() => undefined);
+    if (status) rmSync(lab.accountsDir(status), { recursive: true, force: true });
+    await lab.down().catch((error: Error) => log(`taking the lab down failed: ${error.message}`));
+    save();
+  }
+  const table = markdownTable(tableRows(results));
+  const notes = results.notes.map((note) => `- ${note}`).join('\n');
+  writeFileSync(`${outDir}/bench.svg`, chartSvg(benchPanels(results)));
+  writeFileSync(`${outDir}/table.md`, `${machineLine(results)}; \`${results.command}\`\n\n${table}\n${notes ? `\n${notes}\n` : ''}`);
+  process.stdout.write(`${machineLine(results)}\n\n${table}\n${notes ? `\nnot measured:\n${notes}\n` : ''}`);
+  log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s: ${outDir}/bench.json, bench.svg, table.md`);
+  return results.notes.length ? 1 : 0;
+}
+
+process.exitCode = await main();
