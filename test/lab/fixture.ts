@@ -16,7 +16,7 @@ export const testLab = process.env.CHATLAB_TEST_LAB;
 
 export async function chatlab(...args: string[]) {
   const lab = testLab && args[0] !== '--lab' ? ['--lab', testLab] : [];
-  return execa('node', [chatlabBin, ...lab, ...args], { reject: false, stdin: 'ignore', timeout: 600_000 });
+  return execa('node', [chatlabBin, ...lab, ...args], { reject: false, stdin: 'ignore', timeout: 600_000, stripFinalNewline: false });
 }
 
 export async function labStatus(): Promise<LabStatus> {

@@ -4,6 +4,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { chatlab as chatlabCommand } from './fixture.ts';
+
+// The shared fixture's chatlab (it honours CHATLAB_TEST_LAB), called with an argument list.
+const chatlab = (args: string[]) => chatlabCommand(...args);
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const rsxcc = path.join(root, 'dist/rsxcc.js');
@@ -26,12 +30,6 @@ interface Status {
   caFile: string;
   domains: Array<{ domain: string; server: string; connect: string }>;
   accounts: Array<{ jid: string; passwordFile: string }>;
-}
-
-async function chatlab(args: string[]) {
-  const built = path.join(root, 'dist/chatlab.js');
-  const [command, prefix] = existsSync(built) ? ['node', [built]] : ['npx', ['tsx', path.join(root, 'provision/main.ts')]];
-  return execa(command, [...prefix, ...args], { cwd: root, reject: false, timeout: 120_000 });
 }
 
 async function findLab(): Promise<{ servers: LabServer[] } | { skip: string }> {
