@@ -21,6 +21,12 @@ c2s_interfaces = { "192.168.56.11" }
 s2s_ports = { }
 authentication = "internal_hashed"
 
+-- mod_limits without settings throttles every client to 10 kB/s: a 1 MB stanza would take
+-- 100 s to reach the size check, and a busy client would crawl. Generous, still bounded.
+limits = {
+  c2s = { rate = "1mb/s"; burst = "2s" };
+}
+
 storage = "sql"
 sql = { driver = "MySQL", database = "prosody", username = "prosody", password = "", host = "localhost" }
 -- Bounds every archive store, offline messages included.
