@@ -84,6 +84,15 @@ for (const n of [1, 2, 3]) {
   });
 }
 
+test('the ejabberd firewall admits every node (and only them) to the Erlang port, and only HAProxy to the PROXY port', () => {
+  const lab = labOf(3);
+  const nft = fileOf(generateAll(lab), 'ejabberd/chatlab.nft');
+  const nodes = lab.ejabberd.map((n) => n.host.address).join(', ');
+  assert.match(nft, new RegExp(`tcp dport ${spec.ports.erlangDist} ip saddr \\{ ${nodes} \\} accept\\n\\s+tcp dport ${spec.ports.erlangDist} reject`));
+  assert.match(nft, new RegExp(`tcp dport ${spec.ports.c2sProxied} ip saddr ${lab.haproxy.address.replaceAll('.', '\\.')} accept\\n\\s+tcp dport ${spec.ports.c2sProxied} reject`));
+  assert.doesNotMatch(nft, new RegExp(`dport ${spec.ports.c2s}\\b`), 'the client port stays open to all');
+});
+
 test('every node name and every SRV target resolves in the zone', () => {
   const lab = labOf(3);
   const records = zoneRecords(lab);
