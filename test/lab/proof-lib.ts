@@ -358,9 +358,10 @@ export class Background {
   readonly exited: Promise<Run>;
   private readonly start = Date.now();
 
-  constructor(args: string[]) {
+  constructor(args: string[], env: Record<string, string> = {}) {
     this.child = execa('node', [rsxccBin, ...args, '-o', 'json'], {
       reject: false,
+      env,
       stdin: 'ignore',
       extendEnv: false,
       timeout: 600_000,
