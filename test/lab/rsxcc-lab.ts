@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { chatlab as chatlabCommand } from './fixture.ts';
+import type { ReceivedMessage } from '../../cli/output.ts';
 
 // The shared fixture's chatlab (it honours CHATLAB_TEST_LAB), called with an argument list.
 const chatlab = (args: string[]) => chatlabCommand(...args);
@@ -89,15 +90,8 @@ export async function send(server: LabServer, from: string, to: string, body: st
   if (result.exitCode !== 0) throw new Error(`sending as ${from} failed (${result.exitCode}): ${result.stderr}`);
 }
 
-export interface Line {
-  from: string;
-  to: string;
-  type: string;
-  id: string | null;
-  body: string;
-  stamp: string;
-  delayed: boolean;
-}
+/** One JSON line of `rsxcc -o json`: exactly what cli/output.ts writes. */
+export type Line = ReceivedMessage;
 
 export const lines = (stdout: string): Line[] =>
   stdout
