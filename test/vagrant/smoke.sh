@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Smoke test of the Vagrant lab, run from this machine over the lab's private network (the CI
+# stage calls it after `vagrant up`): rsxcc alice -> bob through HAProxy and on Prosody, then bob's
+# unread; every ejabberd node sees the whole cluster; SRV answers from the lab DNS.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+secrets=.chatlab/secrets
+status=$(node dist/chatlab.js status -o json 2>/dev/null || true)
+# The model, not the namespace lab, says where things are: read it from the generated hosts file.
+addr() { awk -v h="$1" '$3 == h { print $1 }' lab/hosts; }
+dns=$(addr haproxy)
+fail() { echo "smoke: FAILED: $*" >&2; exit 1; }
+[ -n "$dns" ] || fail "no haproxy address in lab/hosts"
+[ -z "$status" ] || ! grep -q '"up":true' <<<"$status" || fail "the namespace lab is up: it would answer instead of the VMs"
+
+declare -A server=([prosody.chat.test]=$(addr prosody) [ejabberd.chat.test]=$(addr haproxy))
+for domain in prosody.chat.test ejabberd.chat.test; do
+  body="vagrant smoke $(date -u +%s%N)"
+  node dist/rsxcc.js -T 20 -j "alice@$domain" -P "$secrets/accounts/alice@$domain" -a "$secrets/ca.crt" \
+    -x "${server[$domain]}" -t "bob@$domain" -m "$body" || fail "send on $domain"
+  got=$(node dist/rsxcc.js -T 20 -j "bob@$domain" -P "$secrets/accounts/bob@$domain" -a "$secrets/ca.crt" -x "${server[$domain]}" -s -o json)
+  grep -qF "\"body\":\"$body\"" <<<"$got" || fail "bob's unread on $domain lacks the message: $got"
+  echo "smoke: $domain: sent via ${server[$domain]} and read back as unread"
+done
+
+nodes=$(awk '$3 ~ /^ejabberd[0-9]+$/ { print $3 }' lab/hosts)
+expected=$(for n in $nodes; do echo "ejabberd@$n.lab.chat.test"; done | sort | tr '\n' ' ')
+for n in $nodes; do
+  seen=$(vagrant ssh "$n" -c 'sudo ejabberdctl mnesia running_db_nodes' 2>/dev/null | tr -d "\r[]' " | tr ',' '\n' | sort | tr '\n' ' ')
+  [ "$seen" = "$expected" ] || fail "$n sees cluster '$seen', expected '$expected'"
+  echo "smoke: $n sees the whole cluster: $seen"
+done
+
+for domain in prosody.chat.test ejabberd.chat.test; do
+  srv=$(dig +short +time=2 +tries=2 @"$dns" SRV "_xmpp-client._tcp.$domain")
+  [ -n "$srv" ] || fail "no SRV answer for $domain from $dns"
+  echo "smoke: SRV $domain -> $srv"
+done
+echo "smoke: ok"
