@@ -1,7 +1,7 @@
 // rsxcc entry point: parse, run one mode, map the outcome to an exit status. Heavy modules are
 // imported only once they are needed, so that `-h` or a usage error answers at once and a send
 // spends its time on the network rather than on loading code.
-import { exitCodeOf, oneLine, UsageError } from './errors.ts';
+import { DataError, exitCodeOf, oneLine, UsageError } from './errors.ts';
 import type { Options } from './options.ts';
 import type { Session } from './session.ts';
 
@@ -9,7 +9,13 @@ async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('rsxcc: type the message, end it with Ctrl-D\n');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  // Fatal decoding: invalid UTF-8 is the caller's mistake to hear about, not something to send
+  // on as U+FFFD replacement characters.
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new DataError('standard input is not valid UTF-8');
+  }
 }
 
 /** Closes cleanly after success; after a failure drops the connection so the exit is not delayed further. */

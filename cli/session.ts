@@ -200,11 +200,24 @@ const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}
 async function readCa(caFile: string | undefined): Promise<string | undefined> {
   if (caFile === undefined) return undefined;
   const { readFile } = await import('node:fs/promises');
+  let text: string;
   try {
-    return await readFile(caFile, 'utf8');
+    text = await readFile(caFile, 'utf8');
   } catch (error) {
     throw new UsageError(`cannot read CA file ${caFile}: ${(error as Error).message}`);
   }
+  // Checked here: with no usable certificate in it, TLS would fail later and seem to blame the server.
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (!blocks.length) throw new UsageError(`CA file ${caFile} holds no PEM certificate`);
+  const { X509Certificate } = await import('node:crypto');
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new UsageError(`CA file ${caFile} holds a certificate that does not parse`);
+    }
+  }
+  return text;
 }
 
 export async function openSession(options: SessionOptions): Promise<Session> {
