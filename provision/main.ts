@@ -17,6 +17,7 @@ const USAGE = `usage: chatlab generate [--check]
        chatlab [--lab NAME] down [--wipe] | status [-o json] | recover
        chatlab [--lab NAME] exec HOST -- CMD [ARG...]
        chatlab [--lab NAME] kill|start|cut|heal HOST
+       chatlab [--lab NAME] load [--server ejabberd|prosody] [--users N] [--rate N] [--duration S] ...   (chatlab load -h)
        chatlab box [build|add|hash|host up|host down] ...   (the libvirt Vagrant box; chatlab box -h)`;
 
 type Command = (args: string[]) => Promise<number>;
@@ -108,6 +109,12 @@ const commands: Record<string, Command> = {
     // Loaded only here: the box builder is large and no other command needs it.
     const { runBox } = await import('./box/main.ts');
     return runBox(args);
+  },
+  async load(args) {
+    // Loaded only here, like the box builder: only this command needs the load generator.
+    const { loadCommand } = await import('./load/run.ts');
+    requireRoot();
+    return loadCommand(args, await context());
   },
   async recover(args) {
     parseArgs({ args, options: {} });
