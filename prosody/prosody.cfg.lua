@@ -2,6 +2,7 @@
 -- Do not edit: change the model and run `chatlab generate`; `chatlab generate --check` fails when this file is stale.
 admins = { }
 pidfile = "/run/prosody/prosody.pid"
+-- Prosody 0.12's native epoll loop: no libevent layer, and no select() cap at 1,024 sockets.
 network_backend = "epoll"
 
 modules_enabled = {
@@ -35,8 +36,9 @@ archive_expires_after = "1w"
 -- Unacknowledged stanzas of a closed session go back to offline storage promptly.
 smacks_hibernation_time = 60
 
+-- Production level: at info every connection writes lines (a debug log once grew to 67 MB).
 log = {
-  info = "/var/log/prosody/prosody.log";
+  warn = "/var/log/prosody/prosody.log";
   error = "/var/log/prosody/prosody.err";
 }
 

@@ -11,6 +11,10 @@ export const lab: LabSpec = {
   ejabberdNodes: 2,
   accounts: ['alice', 'bob', 'carol'],
   ports: { c2s: 5222, c2sProxied: 5322, erlangDist: 5210, dns: 53 },
+  // Sized for the capacity targets (2,000 sessions through HAProxy, 1,500 on Prosody): a node that
+  // takes over a dead peer's sessions needs one descriptor each, HAProxy two per session (client and
+  // server side), so 8,000 sessions need 16,000+ descriptors there. The servers' login default of
+  // 1,024 is what broke the hand-made lab at ~1,000 sessions.
   limits: { offlinePerUser: 20000, openFiles: 65536, maxSessions: 8000 },
   erlang: { netTicktime: 8 },
   vagrant: {

@@ -36,7 +36,10 @@ export function haproxyConfig(lab: Lab): string {
       timeout client 1h
       timeout server 1h
       timeout tunnel 1h
-      timeout check 3s
+      # Dead and busy look different to a check: a dead node refuses the connection at once (a cut
+      # one fails within timeout connect), while a node busy with a burst of TLS handshakes accepts
+      # and answers late. 3 s read time marked busy nodes DOWN at full CPU; 10 s lets them answer.
+      timeout check 10s
       # A connection whose node died is retried on another node instead of hanging.
       retries 3
       option redispatch
@@ -54,7 +57,9 @@ export function haproxyConfig(lab: Lab): string {
       # Client traffic carries a PROXY v2 header, so ejabberd logs the real client address.
       # Checks go to the node's direct port instead: ejabberd 23.01 drops data that arrives in the
       # same segment as the PROXY header, which is how HAProxy sends a check's first bytes.
-      # fall 3 at inter 2s: a busy node has 6 s to answer before it is taken out.
+      # fall 3 at inter 2s: a dead node is out within ~4 s (fastinter after the first failure),
+      # and only then are its sessions cut (shutdown-sessions), so that its clients reconnect to
+      # the others instead of waiting on a half-open connection; a busy node is never cut.
       default-server send-proxy-v2 port ${spec.ports.c2s} inter 2s fastinter 1s downinter 1s fall 3 rise 2 on-marked-down shutdown-sessions
     ` + servers;
 }
