@@ -1,6 +1,7 @@
 // What the box is made of, and the cache key derived from it. Pure: no I/O, so the cache decision
 // can be unit-tested and the same inputs always give the same hash.
 import { createHash } from 'node:crypto';
+import { ROLE_PACKAGES } from '../roles.ts';
 
 /** The name the box is added under. No slash: a slashed name that is missing locally makes
  *  Vagrant ask the public box catalogue, and guests here must never need anything remote. */
@@ -21,18 +22,12 @@ export const PARTITION_START_SECTOR = 2048;
 
 export const ROOT_LABEL = 'chatlab-root';
 
-/** The lab's own software, installed the way the provisioning scripts would install it
- *  (apt's default, with Recommends), so a guest needs no mirror. */
-export const LAB_PACKAGES = [
-  'prosody',
-  'lua-dbi-mysql',
-  'mariadb-server',
-  'ejabberd',
-  'haproxy',
-  'bind9',
-  'bind9-utils',
-  'openssl',
-] as const;
+/** The lab's own software: every package a role's provisioning script ensures (one list, in
+ *  provision/roles.ts), installed the way those scripts would (apt's default, with Recommends),
+ *  so a guest needs no mirror. */
+export const LAB_PACKAGES: readonly string[] = [
+  ...new Set([...Object.entries(ROLE_PACKAGES).filter(([role]) => role !== 'client').flatMap(([, p]) => p), 'openssl']),
+].sort();
 
 /** What a bootable Vagrant guest needs on top of debootstrap's minbase (no Recommends: the box
  *  stays small and every part of it is named here). */
