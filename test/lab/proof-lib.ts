@@ -411,7 +411,9 @@ export async function offlineCountOnNode(host: string, account: Account): Promis
   assert.equal(r.exitCode, 0, `dump_table on ${host}: ${r.stdout}${r.stderr}`);
   const cat = await chatlab('exec', host, '--', 'cat', file);
   await chatlab('exec', host, '--', 'rm', '-f', file);
-  return cat.stdout.split(`{offline_msg,{<<"${user}">>,<<"${domain}">>}`).length - 1;
+  // Erlang's pretty printer breaks records where it likes: match across white space.
+  const record = new RegExp(`\\{offline_msg,\\s*\\{<<"${user}">>,\\s*<<"${domain.replace(/\./g, '\\.')}">>\\}`, 'g');
+  return cat.stdout.match(record)?.length ?? 0;
 }
 
 /**
