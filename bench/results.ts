@@ -40,6 +40,8 @@ export interface ListenResult {
   sent: number;
   received: number;
   duplicates: number;
+  /** False when the server had not confirmed the load before the wait ran out: then "lost" may be the server's backlog. */
+  serverConfirmed: boolean;
 }
 
 export interface LabResult {
@@ -140,7 +142,10 @@ function listenRows(listens: ListenResult[]): Row[] {
   const rows: Row[] = [];
   for (const ours of listens.filter((l) => l.tool === 'rsxcc')) {
     const theirs = listens.find((l) => l.tool === peer && l.server === ours.server);
-    const lost = (l: ListenResult | undefined) => (l ? `${formatCount(l.sent - l.received)} of ${formatCount(l.sent)}${l.duplicates ? `, ${l.duplicates} dup` : ''}` : 'n/a');
+    const lost = (l: ListenResult | undefined) =>
+      l
+        ? `${formatCount(l.sent - l.received)} of ${formatCount(l.sent)}${l.duplicates ? `, ${l.duplicates} dup` : ''}${l.serverConfirmed === false ? ' (server fell behind: not confirmed)' : ''}`
+        : 'n/a';
     rows.push(
       {
         what: `continuous: RSS idle after ${ours.idleS} s`,

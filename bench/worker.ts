@@ -282,8 +282,11 @@ async function waitUntil(condition: () => boolean, limitMs: number): Promise<boo
   return condition();
 }
 
-/** Sends `rate` messages a second for `seconds` to `to`, paced against the clock; returns how many. */
-async function feed(sender: Session, to: string, rate: number, seconds: number, onTick: () => void): Promise<number> {
+/**
+ * Sends `rate` messages a second for `seconds` to `to`, paced against the clock; returns how many,
+ * and whether the server confirmed them all (a server that falls behind may not, within the wait).
+ */
+async function feed(sender: Session, to: string, rate: number, seconds: number, onTick: () => void): Promise<{ sent: number; confirmed: boolean }> {
   const t0 = performance.now();
   let sent = 0;
   const total = rate * seconds;
@@ -293,8 +296,11 @@ async function feed(sender: Session, to: string, rate: number, seconds: number, 
     onTick();
     await sleep(20);
   }
-  await sender.ping();
-  return sent;
+  const confirmed = await sender.ping().then(
+    () => true,
+    (error: Error) => (log(`the server did not confirm the load: ${error.message}`), false),
+  );
+  return { sent, confirmed };
 }
 
 async function listenPhase(job: Job & { phase: 'listen' }): Promise<ListenResult[]> {
@@ -319,7 +325,7 @@ async function listenPhase(job: Job & { phase: 'listen' }): Promise<ListenResult
       const to = listener.tool === 'rsxcc' ? job.accounts.listen.jid : job.accounts.peerListen.jid;
       let loadPeak = Number.NaN;
       log(`${listener.tool}: receiving ${job.rate} msg/s for ${job.loadS} s`);
-      const sent = await feed(sender, to, job.rate, job.loadS, () => (loadPeak = peak(listener.child, loadPeak, 'VmRSS')));
+      const { sent, confirmed } = await feed(sender, to, job.rate, job.loadS, () => (loadPeak = peak(listener.child, loadPeak, 'VmRSS')));
       await waitUntil(() => {
         loadPeak = peak(listener.child, loadPeak, 'VmRSS');
         return listener.seen.size >= sent;
@@ -335,6 +341,7 @@ async function listenPhase(job: Job & { phase: 'listen' }): Promise<ListenResult
         sent,
         received: listener.seen.size,
         duplicates: listener.loadLines - listener.seen.size,
+        serverConfirmed: confirmed,
       });
       log(`${listener.tool}: ${listener.seen.size} of ${sent} received`);
     }

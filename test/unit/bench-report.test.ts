@@ -59,8 +59,8 @@ const sample: BenchResults = {
     { server: 'ejabberd', nodes: 2, tool: 'go-sendxmpp', waiting: 1000, wallMs: [1000], shown: 1000, peakRssKb: 14_000 },
   ],
   listen: [
-    { server: 'prosody', tool: 'rsxcc', idleS: 60, loadS: 20, rate: 500, idleRssKb: 50_000, loadPeakRssKb: 58_000, sent: 10_000, received: 10_000, duplicates: 0 },
-    { server: 'prosody', tool: 'go-sendxmpp', idleS: 60, loadS: 20, rate: 500, idleRssKb: 12_000, loadPeakRssKb: 15_000, sent: 10_000, received: 9_990, duplicates: 0 },
+    { server: 'prosody', tool: 'rsxcc', idleS: 60, loadS: 20, rate: 500, idleRssKb: 50_000, loadPeakRssKb: 58_000, sent: 10_000, received: 10_000, duplicates: 0, serverConfirmed: true },
+    { server: 'prosody', tool: 'go-sendxmpp', idleS: 60, loadS: 20, rate: 500, idleRssKb: 12_000, loadPeakRssKb: 15_000, sent: 10_000, received: 9_990, duplicates: 0, serverConfirmed: true },
   ],
   lab: { nodes: 2, upWipedMs: [7000, 8000, 9000], upRunningMs: [1200, 1300, 1250] },
   notes: [],
