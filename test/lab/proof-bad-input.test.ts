@@ -22,7 +22,6 @@ interface Case {
   input?: string | Buffer;
   /** Run on the lab's client host (names resolved by the lab DNS, never by this machine's resolver). */
   onClient?: boolean;
-  todo?: string;
 }
 
 let lab: ProofLab;
@@ -102,7 +101,6 @@ function corpus(f: (name: string) => string): Case[] {
       args: [...me, '-t', bob.jid],
       input: Buffer.from([0x61, ...bytes, 0x62]),
       expect: 65,
-      todo: 'rsxcc decodes stdin with replacement characters and sends U+FFFD, exit 0 (bug reported)',
     });
   }
   // 1 MB: the servers' max_stanza_size is 1 MiB in all; a 1 MiB body plus its stanza exceeds it (policy-violation -> 65).
@@ -126,10 +124,9 @@ function corpus(f: (name: string) => string): Case[] {
   add({ name: 'recipient on a domain nobody serves', args: [...me, '-T', T, '-t', 'bob@nosuch.chat.test', '-m', 'x'], expect: 69 });
 
   // CA files. A file that holds no certificate is the user's mistake, like a missing one (64).
-  const caTodo = 'rsxcc accepts a CA file with no certificate, connects, and blames the server certificate ("pass its CA with -a CAFILE"), exit 69 (bug reported)';
   add({ name: 'CA file missing', args: ['-j', alice.jid, '-P', alice.passwordFile, '-a', f('no-ca'), '-x', entry, '-T', T, '-s'], expect: 64 });
-  add({ name: 'CA file empty', args: ['-j', alice.jid, '-P', alice.passwordFile, '-a', f('empty'), '-x', entry, '-T', T, '-s'], expect: 64, todo: caTodo });
-  add({ name: 'CA file garbage', args: ['-j', alice.jid, '-P', alice.passwordFile, '-a', f('garbage.pem'), '-x', entry, '-T', T, '-s'], expect: 64, todo: caTodo });
+  add({ name: 'CA file empty', args: ['-j', alice.jid, '-P', alice.passwordFile, '-a', f('empty'), '-x', entry, '-T', T, '-s'], expect: 64 });
+  add({ name: 'CA file garbage', args: ['-j', alice.jid, '-P', alice.passwordFile, '-a', f('garbage.pem'), '-x', entry, '-T', T, '-s'], expect: 64 });
   add({ name: 'CA file of another CA', args: ['-j', alice.jid, '-P', alice.passwordFile, '-a', f('other-ca.crt'), '-x', entry, '-T', T, '-s'], expect: 69 });
   add({ name: 'system CAs only', args: ['-j', alice.jid, '-P', alice.passwordFile, '-x', entry, '-T', T, '-s'], expect: 69 });
   return cases;
@@ -147,17 +144,10 @@ test('given >= 100 generated bad inputs, then each ends within its time-out with
   const wrong = runs.filter(({ c, r }) => r.exitCode !== c.expect);
   const wordy = runs.filter(({ r }) => r.exitCode !== 0 && r.stderr.trim().split('\n').length > 4);
   const slowest = Math.max(...runs.map(({ r }) => r.ms));
-  t.diagnostic(fmt({ cases: cases.length, hung: hung.length, stack_traces: traces.length, wrong_exit: wrong.length, wrong_exit_known_bugs: wrong.filter(({ c }) => c.todo).length, slowest_ms: slowest }));
+  t.diagnostic(fmt({ cases: cases.length, hung: hung.length, stack_traces: traces.length, wrong_exit: wrong.length, slowest_ms: slowest }));
   assert.equal(notStarted, 0);
   assert.deepEqual(hung.map(({ c }) => c.name), [], 'runs over the time-out');
   assert.deepEqual(traces.map(({ c, r }) => `${c.name}: ${r.stderr}`), [], 'stack traces');
   assert.deepEqual(wordy.map(({ c, r }) => `${c.name}: ${r.stderr}`), [], 'an error is a line (plus the usage lines for 64)');
-  // Cases of a known rsxcc bug are reported in their own test below, so this one stays a regression guard.
-  assert.deepEqual(wrong.filter(({ c }) => !c.todo).map(({ c, r }) => `${c.name}: expected ${c.expect}, got ${r.exitCode}: ${r.stderr.trim()}`), []);
-
-  for (const { c, r } of runs.filter(({ c }) => c.todo)) {
-    await t.test(`${c.name}: exit ${c.expect}`, { todo: c.todo }, () => {
-      assert.equal(r.exitCode, c.expect, r.stderr);
-    });
-  }
+  assert.deepEqual(wrong.map(({ c, r }) => `${c.name}: expected ${c.expect}, got ${r.exitCode}: ${r.stderr.trim()}`), []);
 });
