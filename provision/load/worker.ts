@@ -106,7 +106,7 @@ async function runJob(job: Job): Promise<void> {
         return;
       } catch (error) {
         // A first login fails once; a reconnect keeps trying (another node may take it) while the run lasts.
-        if (!again || elapsed() + job.timeoutMs >= sendUntil) return fail(again ? 'reconnect' : 'login', error);
+        if (!again || elapsed() >= sendUntil) return fail(again ? 'reconnect' : 'login', error);
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
