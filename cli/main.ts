@@ -62,9 +62,12 @@ async function run(options: Options): Promise<void> {
   const format = formatters[options.output];
   const inbox = new Inbox((message) => writeOut(process.stdout, format(message)));
   const catchUpOptions = { quietMs: options.quietMs, timeoutMs: options.timeoutMs, progress: diag.progress };
+  // Each message is acknowledged once printed: a run killed mid-way leaves only the unprinted ones
+  // (and at most the one in flight) for the next run, instead of the whole backlog again.
+  const receiving = { ...sessionOptions, acknowledgeEach: true, onStanza: inbox.onStanza };
 
   if (options.mode === 'unread') {
-    const session = await openSession({ ...sessionOptions, onStanza: inbox.onStanza });
+    const session = await openSession(receiving);
     await settle(session, catchUp(session, inbox, { ...catchUpOptions, stayAvailable: false }));
     return;
   }
@@ -79,7 +82,7 @@ async function run(options: Options): Promise<void> {
       process.once(signal, () => process.exit(0));
     });
   }
-  await listen(() => openSession({ ...sessionOptions, acknowledgeEach: true, onStanza: inbox.onStanza }), inbox, {
+  await listen(() => openSession(receiving), inbox, {
     ...catchUpOptions,
     keepaliveMs: 30_000,
     signal: stop.signal,

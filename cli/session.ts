@@ -30,7 +30,7 @@ export interface SessionOptions {
   insecure?: boolean;
   /** Bound on each wait: resolving, connecting, TLS, login, each request, closing. Default 10 s. */
   timeoutMs?: number;
-  /** With stream management, acknowledge each message as soon as it is handled (continuous mode). */
+  /** With stream management, acknowledge each message as soon as it is handled. */
   acknowledgeEach?: boolean;
   /**
    * Called for every incoming stanza, one at a time in arrival order. With stream management, a
