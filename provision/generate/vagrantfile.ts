@@ -30,7 +30,7 @@ export function vagrantfile(lab: Lab): string {
       # rsync, not NFS or shared folders: works with every provider and needs nothing on the host.
       # The CA key never leaves this machine.
       config.vm.synced_folder ".", "/vagrant", type: "rsync",
-        rsync__exclude: [".git/", "node_modules/", "dist/", ".vagrant/", ".chatlab/hosts/", ".chatlab/run/", ".chatlab/secrets/ca.key"]
+        rsync__exclude: [".git/", "node_modules/", "dist/", "bench/out/", ".vagrant/", ".chatlab/hosts/", ".chatlab/labs/", ".chatlab/secrets/ca.key"]
 
       config.trigger.before :up do |t|
         t.info = "chatlab: making the lab secrets (once; kept in .chatlab/secrets)"

@@ -71,7 +71,8 @@ export async function labStatus(ctx: LabContext): Promise<LabStatus> {
   const haproxySocket = haproxyHost.binds.find((b) => b.target === '/run/haproxy')!.source + '/admin.sock';
   return {
     name: lab.spec.name,
-    up: hosts.every((h) => h.up),
+    // Namespaces outlive a stopped session; a lab is up only if its servers run too.
+    up: hosts.every((h) => h.up && (h.role === 'client' || h.processes.length > 0)),
     subnet: plan.subnet,
     workstationDevice: plan.workstationDevice,
     guardRoute: await guardRoutePresent(plan),
