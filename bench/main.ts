@@ -10,6 +10,7 @@ import { BenchLab, type LabStatus } from './lab.ts';
 import { machineLine, markdownTable, tableRows, type BenchResults, type Server } from './results.ts';
 import { parseIntList } from './stats.ts';
 import type { Job } from './worker.ts';
+import { formatTable, type LoadReport } from '../provision/load/report.ts';
 
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
@@ -38,6 +39,9 @@ function config(env: NodeJS.ProcessEnv) {
     /** The cluster size that gets every measurement; the others only send and drain. */
     mainNodes: nodes.includes(2) ? 2 : nodes[0]!,
     labWiped: int('BENCH_LAB_WIPED', quick ? 1 : 3),
+    /** The short capacity run (issue 8) on each server of the main lab: users, and seconds. */
+    capacityUsers: int('BENCH_CAPACITY_USERS', quick ? 100 : 500),
+    capacityS: int('BENCH_CAPACITY_S', quick ? 20 : 45),
     labRunning: int('BENCH_LAB_RUNNING', quick ? 2 : 5),
   };
 }
@@ -80,6 +84,9 @@ function serverTarget(status: LabStatus, server: Server) {
   return { domain: domain.domain, address: { host: host!, port: Number(port) } };
 }
 
+/** Capacity reports of this run: printed after the main table, JSON and SVG beside bench.json. */
+const capacity: LoadReport[] = [];
+
 async function measureLab(lab: BenchLab, cfg: Config, results: BenchResults, nodes: number, save: () => void) {
   const isMain = nodes === cfg.mainNodes;
   await lab.down();
@@ -121,6 +128,23 @@ async function measureLab(lab: BenchLab, cfg: Config, results: BenchResults, nod
       results.drain.push(...(await inClient<BenchResults['drain']>(lab, { ...common, phase: 'drain', waiting, emptyRuns: cfg.emptyRuns, withPeer: true }, 1_200_000)));
     });
     if (isMain) {
+      await attempt('capacity', async () => {
+        const { runLoad, writeReport } = await import('../provision/load/run.ts');
+        log(`capacity: ${cfg.capacityUsers} users for ${cfg.capacityS} s via ${server}`);
+        const report = await runLoad({
+          lab: cfg.lab,
+          server,
+          users: cfg.capacityUsers,
+          rate: Math.max(10, Math.ceil(cfg.capacityUsers / (cfg.capacityS / 2))),
+          durationS: cfg.capacityS,
+          stayS: 0,
+          messageIntervalS: 2,
+          workers: 2,
+          timeoutS: 20,
+        }, log);
+        await writeReport(report, resolve('bench/out'));
+        capacity.push(report);
+      });
       await attempt('continuous', async () => {
         log(`continuous: idle ${cfg.idleS} s, then ${cfg.rate} msg/s for ${cfg.loadS} s to each listener, via ${server}`);
         const job: Job = { ...common, phase: 'listen', idleS: cfg.idleS, loadS: cfg.loadS, rate: cfg.rate };
@@ -152,9 +176,10 @@ async function main(): Promise<number> {
   }
   const table = markdownTable(tableRows(results));
   const notes = results.notes.map((note) => `- ${note}`).join('\n');
+  const capacityText = capacity.map((report) => `\ncapacity (${report.options.server}):\n${formatTable(report)}\n`).join('');
   writeFileSync(`${outDir}/bench.svg`, chartSvg(benchPanels(results)));
-  writeFileSync(`${outDir}/table.md`, `${machineLine(results)}; \`${results.command}\`\n\n${table}\n${notes ? `\n${notes}\n` : ''}`);
-  process.stdout.write(`${machineLine(results)}\n\n${table}\n${notes ? `\nnot measured:\n${notes}\n` : ''}`);
+  writeFileSync(`${outDir}/table.md`, `${machineLine(results)}; \`${results.command}\`\n\n${table}\n${notes ? `\n${notes}\n` : ''}${capacityText}`);
+  process.stdout.write(`${machineLine(results)}\n\n${table}\n${notes ? `\nnot measured:\n${notes}\n` : ''}${capacityText}`);
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s: ${outDir}/bench.json, bench.svg, table.md`);
   return results.notes.length ? 1 : 0;
 }
