@@ -49,6 +49,9 @@ test('given stored messages and a session on ejabberd2, when ejabberd2 is cut of
       // Messages stored during the cut, through HAProxy: only ejabberd1 is there to take them.
       await fillUnread(lab, alice, bob, during, lab.entry[EJABBERD]!);
       figures.stored_during = MSGS;
+      // A silent cut is only noticed by rsxcc's keep-alive ping (every 30 s, bounded by -T 10 s).
+      await waitFor('carol notices the cut', () => /connection lost/.test(follower.stderr), 45_000, 200).catch(() => {});
+      figures.carol_noticed_after_ms = Date.now() - cutAt;
       figures.carol_noticed_loss = String(/connection lost/.test(follower.stderr));
     } finally {
       await fault('heal', node2!.host);
