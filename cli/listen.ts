@@ -38,10 +38,17 @@ function aborted(signal: AbortSignal): Promise<void> {
   });
 }
 
+// The abort listener goes when the timer fires: one per keep-alive period would pile up for as
+// long as a listener runs (Node warns past ten).
 function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    const wake = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', wake);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    signal.addEventListener('abort', wake, { once: true });
   });
 }
 
@@ -63,6 +70,8 @@ export async function listen(open: () => Promise<Session>, inbox: Inbox, options
   const backoff = options.backoff ?? backoffMs;
   let everOnline = false;
   let attempt = 0;
+  // One listener for the whole run, not one per reconnect.
+  const stopped = aborted(signal).then(() => undefined);
   while (!signal.aborted) {
     let session: Session | undefined;
     try {
@@ -72,7 +81,7 @@ export async function listen(open: () => Promise<Session>, inbox: Inbox, options
       everOnline = true;
       attempt = 0;
       options.progress('waiting for messages');
-      const broken = await Promise.race([session.ended, keepalive(session, options.keepaliveMs, signal), aborted(signal).then(() => undefined)]);
+      const broken = await Promise.race([session.ended, keepalive(session, options.keepaliveMs, signal), stopped]);
       if (signal.aborted) break;
       throw broken ?? new Error('connection closed');
     } catch (error) {
