@@ -176,7 +176,9 @@ async function main(): Promise<number> {
   }
   const table = markdownTable(tableRows(results));
   const notes = results.notes.map((note) => `- ${note}`).join('\n');
-  const capacityText = capacity.map((report) => `\ncapacity (${report.options.server}):\n${formatTable(report)}\n`).join('');
+  const capacityText = capacity.length
+    ? `\nShort capacity run (\`chatlab load\`, part of the bench):\n\n\`\`\`text\n${capacity.map((r) => `capacity (${r.options.server}):\n${formatTable(r)}`).join('\n')}\n\`\`\`\n`
+    : '';
   writeFileSync(`${outDir}/bench.svg`, chartSvg(benchPanels(results)));
   writeFileSync(`${outDir}/table.md`, `${machineLine(results)}; \`${results.command}\`\n\n${table}\n${notes ? `\n${notes}\n` : ''}${capacityText}`);
   process.stdout.write(`${machineLine(results)}\n\n${table}\n${notes ? `\nnot measured:\n${notes}\n` : ''}${capacityText}`);
