@@ -2,13 +2,13 @@
 // hosts, CA files). For every case: the exit status rsxcc -h documents (64 usage, 65 bad data,
 // 69 unavailable, 75 time-out, 77 authentication), a short error on stderr and no stack trace,
 // and an end within the time-out it was given (-T 3 here; the harness kills at 15 s = a hang).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import {
-  Accounts, CONCURRENCY, EJABBERD, fmt, hasStackTrace, login, pool, proofLab, rsxcc, rsxccOnClient, unusedLabAddress,
+  Accounts, CONCURRENCY, EJABBERD, fmt, hasStackTrace, login, pool, proofSuite, rsxcc, rsxccOnClient, unusedLabAddress,
   type Account, type ProofLab, type Run,
 } from './proof-lib.ts';
 
@@ -28,12 +28,11 @@ let lab: ProofLab;
 let accounts: Accounts;
 let alice: Account;
 let bob: Account;
-before(async () => {
-  lab = await proofLab();
-  accounts = await Accounts.create();
+proofSuite(async (l, a) => {
+  lab = l;
+  accounts = a;
   [alice, bob] = await accounts.make(EJABBERD, 'ba', 'bb');
 });
-after(async () => accounts?.drop());
 
 /** Files the corpus points at: made per run in the accounts' private directory. */
 async function files(dir: string) {

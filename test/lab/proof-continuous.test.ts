@@ -3,23 +3,19 @@
 // every message whose send exited 0 (before, during and after the outage) is printed; lost = 0.
 // During the outage alice keeps trying every 300 ms (bounded): a send that fails says so (exit != 0)
 // and is not expected; one that exits 0 must arrive.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Accounts, EJABBERD, PROSODY, fault, fmt, listener, login, proofLab, proxiedConnections, restoreLab, send, sleep, tally, waitFor,
+  Accounts, EJABBERD, PROSODY, fault, fmt, listener, login, proofSuite, proxiedConnections, send, sleep, tally, waitFor,
   type Account, type ProofLab,
 } from './proof-lib.ts';
 
 let lab: ProofLab;
 let accounts: Accounts;
-before(async () => {
-  lab = await proofLab();
-  accounts = await Accounts.create();
-});
-after(async () => {
-  await restoreLab();
-  await accounts?.drop();
-});
+proofSuite((l, a) => {
+  lab = l;
+  accounts = a;
+}, { restore: true });
 
 /** Sends one numbered message; returns its body if the server confirmed it (exit 0). */
 async function sendNumbered(lab: ProofLab, from: Account, to: Account, tag: string, n: number, server: string) {

@@ -1,10 +1,10 @@
 // Proof scenario 2: the ejabberd cluster is one server to its users. A message sent to node 1 is
 // unread on node 2; offline messages stored before node 1 is powered off are all readable with it
 // down; node 1 comes back (`chatlab start`) and rejoins by itself. Counts: PROOF_OFFLINE (CI 50).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Accounts, EJABBERD, clusterWhole, drainAll, envCount, fault, fillUnread, fmt, proofLab, restoreLab, send, tally, unread, waitFor,
+  Accounts, EJABBERD, clusterWhole, drainAll, envCount, fault, fillUnread, fmt, proofSuite, send, tally, unread, waitFor,
   type ProofLab,
 } from './proof-lib.ts';
 import { labStatus } from './fixture.ts';
@@ -13,14 +13,10 @@ const OFFLINE = envCount('PROOF_OFFLINE', 50);
 
 let lab: ProofLab;
 let accounts: Accounts;
-before(async () => {
-  lab = await proofLab();
-  accounts = await Accounts.create();
-});
-after(async () => {
-  await restoreLab();
-  await accounts?.drop();
-});
+proofSuite((l, a) => {
+  lab = l;
+  accounts = a;
+}, { restore: true });
 
 test('given a message sent through node 1, when bob reads through node 2, then it is his unread there, once', async (t) => {
   const [alice, bob] = await accounts.make(EJABBERD, 'xa', 'xb');

@@ -4,10 +4,11 @@
 // then killed before the server was told) are allowed by the design: counted and reported.
 // Counts: PROOF_UNREAD messages (CI 300, nightly 1000), PROOF_KILLS kills (CI 6, nightly 20) per server.
 // The random kill points come from PROOF_SEED (printed) so that a failure can be replayed.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Accounts, Background, EJABBERD, PROSODY, drainAll, envCount, fillUnread, fmt, login, proofLab, seed, seededRandom, tally, waitFor, type ProofLab,
+  Accounts, Background, EJABBERD, PROSODY, drainAll, envCount, fillUnread, fmt, login, proofSuite, seed, seededRandom, tally,
+  waitFor, type ProofLab,
 } from './proof-lib.ts';
 
 const UNREAD = envCount('PROOF_UNREAD', 300);
@@ -16,11 +17,10 @@ const KILL_LOOP_MS = 30_000 + KILLS * 15_000;
 
 let lab: ProofLab;
 let accounts: Accounts;
-before(async () => {
-  lab = await proofLab();
-  accounts = await Accounts.create();
+proofSuite((l, a) => {
+  lab = l;
+  accounts = a;
 });
-after(async () => accounts?.drop());
 
 for (const domain of [EJABBERD, PROSODY]) {
   test(`given ${UNREAD} unread on ${domain}, when rsxcc -s is killed -9 at random points ${KILLS} times, then the union of all output has every message`, { timeout: KILL_LOOP_MS + 90_000 }, async (t) => {

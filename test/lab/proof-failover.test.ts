@@ -2,10 +2,10 @@
 // mid-way. The promise under test: exit 0 means the server has the message. So every run that
 // exited 0 has its message in the recipient's unread (lost = 0), and a run whose message is not
 // there exited non-zero with a one-line error. Counts: PROOF_SENDS (CI 200, nightly 1000).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Accounts, CONCURRENCY, EJABBERD, drainAll, envCount, fault, fmt, hasStackTrace, pool, proofLab, restoreLab, send, tally,
+  Accounts, CONCURRENCY, EJABBERD, drainAll, envCount, fault, fmt, hasStackTrace, pool, proofSuite, restoreLab, send, tally,
   type ProofLab, type Run,
 } from './proof-lib.ts';
 
@@ -15,14 +15,10 @@ const LOOP_MS = envCount('PROOF_SENDS_BUDGET_MS', 60_000 + SENDS * 600);
 
 let lab: ProofLab;
 let accounts: Accounts;
-before(async () => {
-  lab = await proofLab();
-  accounts = await Accounts.create();
-});
-after(async () => {
-  await restoreLab();
-  await accounts?.drop();
-});
+proofSuite((l, a) => {
+  lab = l;
+  accounts = a;
+}, { restore: true });
 
 test(`given ${SENDS} sends through HAProxy, when ejabberd1 is killed a third of the way and started at two thirds, then every exit-0 send is in the recipient's unread (lost = 0)`, { timeout: LOOP_MS + 180_000 }, async (t) => {
   const [alice, bob] = await accounts.make(EJABBERD, 'fa', 'fb');

@@ -5,10 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { execa, type ResultPromise } from 'execa';
 import { chatlab, chatlabBin, ensureLab, labStatus, testLab } from './fixture.ts';
 import { projectRoot } from '../../provision/paths.ts';
 import type { LabStatus } from '../../provision/lab/status.ts';
+import type { ReceivedMessage } from '../../cli/output.ts';
 
 export const rsxccBin = path.join(projectRoot, 'dist', 'rsxcc.js');
 export const EJABBERD = 'ejabberd.chat.test';
@@ -223,15 +225,8 @@ export async function fillUnread(lab: ProofLab, from: Account, to: Account, bodi
   }
 }
 
-export interface Received {
-  from: string;
-  to: string;
-  type: string;
-  id: string | null;
-  body: string;
-  stamp: string;
-  delayed: boolean;
-}
+/** One JSON line of `rsxcc -o json`: exactly what cli/output.ts writes. */
+export type Received = ReceivedMessage;
 
 /** rsxcc's `-o json` output: one object a line. A torn last line (a killed process) is dropped. */
 export function parseJsonLines(stdout: string): Received[] {
@@ -337,6 +332,24 @@ export async function restoreLab(): Promise<void> {
   assert.equal(up.exitCode, 0, `chatlab up: ${up.stderr}`);
   if (!(await clusterWhole())) await chatlab('recover');
   await waitFor('one whole cluster, every HAProxy backend UP', clusterWhole, 60_000, 500);
+}
+
+/**
+ * Every proof file's set-up: the lab and a fresh set of accounts of its own before its tests; after
+ * them the accounts are dropped and, for files that take hosts down (`restore`), the lab is made
+ * whole again. `ready` receives both once they exist.
+ */
+export function proofSuite(ready: (lab: ProofLab, accounts: Accounts) => void | Promise<void>, { restore = false } = {}): void {
+  let accounts: Accounts | undefined;
+  before(async () => {
+    const lab = await proofLab();
+    accounts = await Accounts.create();
+    await ready(lab, accounts);
+  });
+  after(async () => {
+    if (restore) await restoreLab();
+    await accounts?.drop();
+  });
 }
 
 /** `chatlab CMD HOST` that must work. */

@@ -3,10 +3,10 @@
 // before and during the cut live (each node's own Mnesia copy, read without consuming), and that
 // `chatlab recover` restores one consistent cluster in which every message stored through the
 // majority side (the seed node, ejabberd1) is readable. Counts: PROOF_PARTITION_MSGS (CI 20).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Accounts, EJABBERD, clusterWhole, drainAll, envCount, fault, fillUnread, fmt, listener, login, offlineCountOnNode, proofLab, restoreLab,
+  Accounts, EJABBERD, clusterWhole, drainAll, envCount, fault, fillUnread, fmt, listener, login, offlineCountOnNode, proofSuite,
   tally, waitFor, type ProofLab,
 } from './proof-lib.ts';
 import { chatlab, labStatus } from './fixture.ts';
@@ -15,14 +15,10 @@ const MSGS = envCount('PROOF_PARTITION_MSGS', 20);
 
 let lab: ProofLab;
 let accounts: Accounts;
-before(async () => {
-  lab = await proofLab();
-  accounts = await Accounts.create();
-});
-after(async () => {
-  await restoreLab();
-  await accounts?.drop();
-});
+proofSuite((l, a) => {
+  lab = l;
+  accounts = a;
+}, { restore: true });
 
 test('given stored messages and a session on ejabberd2, when ejabberd2 is cut off and healed, then after `chatlab recover` one cluster holds every message stored through ejabberd1', { timeout: 300_000 }, async (t) => {
   const [alice, bob, carol] = await accounts.make(EJABBERD, 'qa', 'qb', 'qc');

@@ -2,26 +2,25 @@
 // git-ignored, the random per-lab cookie, HAProxy stats and admin ports unreachable from the client
 // host) is specified in test/lab/lab.test.ts ("lab secrets are mode 600 ...", "each host listens only
 // where it must ..."): not repeated here.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { execa } from 'execa';
 import path from 'node:path';
 import {
-  Accounts, Background, EJABBERD, PROSODY, fmt, login, proofLab, rsxcc, waitFor, type Account, type ProofLab,
+  Accounts, Background, EJABBERD, PROSODY, fmt, login, proofSuite, rsxcc, waitFor, type Account, type ProofLab,
 } from './proof-lib.ts';
 
 let lab: ProofLab;
 let accounts: Accounts;
 const who: Record<string, Account> = {};
-before(async () => {
-  lab = await proofLab();
-  accounts = await Accounts.create();
+proofSuite(async (l, a) => {
+  lab = l;
+  accounts = a;
   [who[EJABBERD]] = await accounts.make(EJABBERD, 'sa');
   [who[PROSODY]] = await accounts.make(PROSODY, 'sa');
 });
-after(async () => accounts?.drop());
 
 for (const domain of [EJABBERD, PROSODY]) {
   test(`given a CA that did not sign ${domain}'s certificate, or none but the system's, then rsxcc refuses (69) before sending a password`, async (t) => {

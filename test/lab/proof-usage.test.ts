@@ -1,20 +1,19 @@
 // Proof scenario 1: the original lab's usage, as a new user types it, on both servers: send with
 // -x and without it (the server found from the JID's domain by SRV, on the lab's `client` host whose
 // resolver is the lab DNS), show unread, continuous mode.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Accounts, EJABBERD, PROSODY, listener as follow, fmt, login, proofLab, rsxcc, rsxccOnClient, tally, unread, waitFor,
+  Accounts, EJABBERD, PROSODY, fmt, listener as follow, login, proofSuite, rsxcc, rsxccOnClient, tally, unread, waitFor,
   type Account, type ProofLab,
 } from './proof-lib.ts';
 
 let lab: ProofLab;
 let accounts: Accounts;
-before(async () => {
-  lab = await proofLab();
-  accounts = await Accounts.create();
+proofSuite((l, a) => {
+  lab = l;
+  accounts = a;
 });
-after(async () => accounts?.drop());
 
 for (const domain of [EJABBERD, PROSODY]) {
   describe(`on ${domain}`, () => {
