@@ -149,10 +149,10 @@ export interface RunOptions {
   killAfterMs?: number;
 }
 
-/** `rsxcc ARGS` on this machine, as a shell would run it (stdin closed unless given). */
-export async function rsxcc(args: string[], options: RunOptions = {}): Promise<Run> {
+/** Runs argv as a shell would run it (stdin closed unless given), bounded, with its timing. */
+async function runBounded(argv: string[], options: RunOptions): Promise<Run> {
   const start = Date.now();
-  const r = await execa('node', [rsxccBin, ...args], {
+  const r = await execa(argv[0]!, argv.slice(1), {
     reject: false,
     input: options.input,
     stdin: options.input === undefined ? 'ignore' : undefined,
@@ -164,21 +164,12 @@ export async function rsxcc(args: string[], options: RunOptions = {}): Promise<R
   return result(r, start);
 }
 
+/** `rsxcc ARGS` on this machine. */
+export const rsxcc = (args: string[], options: RunOptions = {}): Promise<Run> => runBounded(['node', rsxccBin, ...args], options);
+
 /** `rsxcc ARGS` on the lab's `client` host: its resolver is the lab DNS, so SRV lookups work. */
-export async function rsxccOnClient(args: string[], options: RunOptions = {}): Promise<Run> {
-  const start = Date.now();
-  const lab = testLab ? ['--lab', testLab] : [];
-  const r = await execa('node', [chatlabBin, ...lab, 'exec', 'client', '--', 'node', rsxccBin, ...args], {
-    reject: false,
-    input: options.input,
-    stdin: options.input === undefined ? 'ignore' : undefined,
-    env: options.env,
-    extendEnv: false,
-    timeout: options.killAfterMs ?? 30_000,
-    stripFinalNewline: false,
-  });
-  return result(r, start);
-}
+export const rsxccOnClient = (args: string[], options: RunOptions = {}): Promise<Run> =>
+  runBounded(['node', chatlabBin, ...(testLab ? ['--lab', testLab] : []), 'exec', 'client', '--', 'node', rsxccBin, ...args], options);
 
 function result(r: { exitCode?: number; stdout?: unknown; stderr?: unknown; timedOut?: boolean; signal?: string }, start: number): Run {
   return {
