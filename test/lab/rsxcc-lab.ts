@@ -1,5 +1,5 @@
 // Fixture for rsxcc's lab tests: finds the running lab through `chatlab status -o json`, and runs
-// the built rsxcc against it. When no lab is up, `skip` says why and every test skips.
+// the built rsxcc against it. When no lab is up, `skip` says why and every test skips (except in CI).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,8 @@ async function findLab(): Promise<{ servers: LabServer[] } | { skip: string }> {
 
 if (!existsSync(rsxcc)) await execa('node', ['build.mjs'], { cwd: root });
 export const lab = await findLab();
+// Skipping is for a developer without a lab; in CI a missing lab must fail, not pass as skipped.
+if ('skip' in lab && process.env.CI) throw new Error(`rsxcc lab tests under CI: ${lab.skip}`);
 export const skip = 'skip' in lab ? lab.skip : false;
 export const servers: LabServer[] = 'servers' in lab ? lab.servers : [];
 
