@@ -87,6 +87,10 @@ async function runJob(job: Job): Promise<void> {
           onStanza,
         });
         await session.send(xml('presence'));
+        // Online for the others once the server has the presence, as a contact would learn it:
+        // a cluster node registers a new session in a replicated table a moment after the bind,
+        // and a message routed there before that goes to offline storage instead.
+        await session.ping();
         tick.logins += 1;
         tick.loginMs.push(performance.now() - started);
         if (again) tick.reconnects += 1;

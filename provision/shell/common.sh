@@ -97,15 +97,21 @@ wait_tcp() {
   done
 }
 
-# The recorded pid, if that process still runs on this host: after a power-off the pid file stays
-# and the number may since belong to a process of another host.
+# The recorded pid, if its process group still runs on this host: after a power-off the pid file
+# stays and the number may since belong to a process of another host. The group, not the pid alone:
+# run_service starts each daemon as a session leader, and the daemon proper may be its child
+# (`ejabberdctl foreground` runs beam.smp without exec), alive after the leader is gone.
 daemon_pid() {
-  local pidfile=/run/chatlab/$1.pid pid
+  local pidfile=/run/chatlab/$1.pid pid member
   [ -f "$pidfile" ] || return 1
   pid=$(cat "$pidfile")
-  kill -0 "$pid" 2>/dev/null || return 1
-  [ "$(readlink "/proc/$pid/ns/net")" = "$(readlink /proc/self/ns/net)" ] || return 1
-  echo "$pid"
+  for member in $(group_members "$pid"); do
+    if [ "$(readlink "/proc/$member/ns/net")" = "$(readlink /proc/self/ns/net)" ]; then
+      echo "$pid"
+      return 0
+    fi
+  done
+  return 1
 }
 
 # run_service NAME UNIT RESTART -- CMD...: make the service run; RESTART=1 when its config changed.
@@ -164,12 +170,24 @@ raise_open_files() {
   fi
 }
 
-# stop_daemon NAME PID: SIGTERM, bounded wait, then SIGKILL; only ever the recorded pid.
+# The live members of process group PGID (a zombie holds no port and may wait long for its reaper).
+group_members() {
+  local member
+  for member in $(pgrep -g "$1"); do
+    [[ $(ps -o stat= -p "$member") == Z* ]] || echo "$member"
+  done
+}
+
+# stop_daemon NAME PID: SIGTERM to the daemon's process group (see daemon_pid), a bounded wait
+# until no member is left, then SIGKILL: a restart must not race the old process for its ports.
 stop_daemon() {
   local name=$1 pid=$2 deadline=$((SECONDS + 20))
-  kill "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ $SECONDS -ge "$deadline" ]; then kill -9 "$pid" 2>/dev/null || true; break; fi
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  while [ -n "$(group_members "$pid")" ]; do
+    if [ $SECONDS -ge "$deadline" ]; then
+      kill -KILL -- "-$pid" 2>/dev/null || true
+      break
+    fi
     sleep 0.1
   done
   rm -f "/run/chatlab/$name.pid"
