@@ -5,6 +5,13 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 
 const entries = { rsxcc: 'cli/main.ts', chatlab: 'provision/main.ts' };
+// rsxcc starts Node without NODE_EXTRA_CA_CERTS, which Node would parse before any of our code,
+// and hands the file over as RSXCC_EXTRA_CA_CERTS, read only when a connection needs it
+// (cli/options.ts, extraCaFile). GNU and BSD env expand ${VAR} in -S; unset, it is empty.
+const shebang = {
+  rsxcc: '#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS RSXCC_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node',
+  chatlab: '#!/usr/bin/env node',
+};
 
 await mkdir('dist', { recursive: true });
 for (const [name, entry] of Object.entries(entries)) {
@@ -22,7 +29,7 @@ for (const [name, entry] of Object.entries(entries)) {
     legalComments: 'none',
     // CommonJS dependencies (posix-getopt, ltx) call require(): give the ESM bundle one.
     banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      js: `${shebang[name]}\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);`,
     },
     logLevel: 'warning',
   });

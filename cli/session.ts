@@ -26,6 +26,10 @@ export interface SessionOptions {
   server?: ServerAddress;
   /** PEM file of the certificate authorities to trust instead of the system's. */
   caFile?: string;
+  /** PEM file trusted in addition to the system's when there is no caFile (see extraCaFile in options.ts). */
+  extraCaFile?: string;
+  /** A problem that does not stop the run (an unreadable extra CA file, as Node itself warns). */
+  onWarning?: (text: string) => void;
   /** Accept any certificate. Encryption stays on; authentication of the server is gone. */
   insecure?: boolean;
   /** Bound on each wait: resolving, connecting, TLS, login, each request, closing. Default 10 s. */
@@ -197,8 +201,24 @@ async function ipAddresses(host: string): Promise<string[]> {
 
 const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
-async function readCa(caFile: string | undefined): Promise<string | undefined> {
-  if (caFile === undefined) return undefined;
+/**
+ * The trust anchors for TLS: the -a file alone; else the system's plus the extra file, which is
+ * read here, when a connection needs it, and skipped with a warning when unreadable (as Node does
+ * with NODE_EXTRA_CA_CERTS); else undefined, Node's default.
+ */
+async function trustAnchors(options: SessionOptions): Promise<string | string[] | undefined> {
+  if (options.caFile !== undefined) return readCa(options.caFile);
+  if (!options.extraCaFile) return undefined;
+  const [{ readFile }, { rootCertificates }] = await Promise.all([import('node:fs/promises'), import('node:tls')]);
+  try {
+    return [...rootCertificates, await readFile(options.extraCaFile, 'utf8')];
+  } catch (error) {
+    options.onWarning?.(`ignoring extra CA certificates from ${options.extraCaFile}: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+async function readCa(caFile: string): Promise<string> {
   const { readFile } = await import('node:fs/promises');
   let text: string;
   try {
@@ -230,7 +250,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   // Start loading the XMPP code while DNS and the CA file are read.
   const [lib, ca, targets] = await Promise.all([
     loadXmpp(),
-    readCa(options.caFile),
+    trustAnchors(options),
     options.server ? [options.server] : bounded(serviceAddresses(domain, timeoutMs), timeoutMs, `looking up SRV for ${domain}`),
   ]);
 
@@ -258,7 +278,7 @@ interface Target {
   ip: string;
   port: number;
   where: string;
-  ca: string | undefined;
+  ca: string | string[] | undefined;
   timeoutMs: number;
   progress: (text: string) => void;
 }

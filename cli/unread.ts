@@ -1,7 +1,9 @@
 // Show-unread mode: print every offline message exactly once and stop as soon as the server is
-// done. The end is the server's own marker plus a short quiet window for stragglers:
+// done. The end is the server's own marker, never a pause (-w adds a quiet window, default 0):
 //  - with stream management (Prosody, ejabberd): initial presence, then a ping whose reply follows
-//    the offline flush. Only handled stanzas are acknowledged, so whatever was not printed goes
+//    the offline flush (each server flushes while it handles the presence, before it reads the
+//    ping: ejabberd routes the stored messages from the session's own process, Prosody from the
+//    session's stanza queue). A message arriving after the reply is a live one. Only handled stanzas are acknowledged, so whatever was not printed goes
 //    back to offline storage when the session ends, however it ends (ejabberd:
 //    resend_on_timeout: if_offline; Prosody: smacks).
 //  - without it, XEP-0013 where offered: list the stored messages (disco#items), "view" them (the

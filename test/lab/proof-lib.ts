@@ -167,6 +167,9 @@ async function runBounded(argv: string[], options: RunOptions): Promise<Run> {
 /** `rsxcc ARGS` on this machine. */
 export const rsxcc = (args: string[], options: RunOptions = {}): Promise<Run> => runBounded(['node', rsxccBin, ...args], options);
 
+/** `rsxcc ARGS` started as its users start it: the bundle itself, through its first line. */
+export const rsxccAsInstalled = (args: string[], options: RunOptions = {}): Promise<Run> => runBounded([rsxccBin, ...args], options);
+
 /** `rsxcc ARGS` on the lab's `client` host: its resolver is the lab DNS, so SRV lookups work. */
 export const rsxccOnClient = (args: string[], options: RunOptions = {}): Promise<Run> =>
   runBounded(['node', chatlabBin, ...(testLab ? ['--lab', testLab] : []), 'exec', 'client', '--', 'node', rsxccBin, ...args], options);

@@ -9,7 +9,7 @@ import { createServer, type Socket } from 'node:net';
 import { execa } from 'execa';
 import path from 'node:path';
 import {
-  Accounts, Background, EJABBERD, PROSODY, fmt, login, proofSuite, rsxcc, waitFor, type Account, type ProofLab,
+  Accounts, Background, EJABBERD, PROSODY, fmt, login, proofSuite, rsxcc, rsxccAsInstalled, waitFor, type Account, type ProofLab,
 } from './proof-lib.ts';
 
 let lab: ProofLab;
@@ -42,6 +42,21 @@ for (const domain of [EJABBERD, PROSODY]) {
     assert.match(insecure.stderr, /WARNING: -K/);
   });
 }
+
+test('given NODE_EXTRA_CA_CERTS naming the lab CA and no -a, then rsxcc as installed verifies the server with it; an unreadable file is a warning, then a refusal (69)', async (t) => {
+  const a = who[EJABBERD]!;
+  const args = ['-j', a.jid, '-P', a.passwordFile, '-x', lab.entry[EJABBERD]!, '-s'];
+  // Its first line moves the variable out of Node's way (parsed at start-up) and rsxcc reads it
+  // when connecting: the trust it gives must be the same as Node's own.
+  const withExtra = (file: string) => ({ env: { PATH: process.env.PATH!, NODE_EXTRA_CA_CERTS: file } });
+  const trusted = await rsxccAsInstalled(args, withExtra(lab.ca));
+  const missing = await rsxccAsInstalled(args, withExtra('/nonexistent/ca.pem'));
+  t.diagnostic(fmt({ trusted_exit: String(trusted.exitCode), missing_exit: String(missing.exitCode) }));
+  assert.equal(trusted.exitCode, 0, trusted.stderr);
+  assert.equal(missing.exitCode, 69, missing.stderr);
+  assert.match(missing.stderr, /^rsxcc: warning: ignoring extra CA certificates from \/nonexistent\/ca\.pem: /);
+  assert.match(missing.stderr, /certificate/);
+});
 
 test('given a server that offers no STARTTLS, then rsxcc refuses (69) and never sends credentials in plaintext', async (t) => {
   // A fake server on loopback: stream header and features with PLAIN only, no <starttls/>.

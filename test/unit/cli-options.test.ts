@@ -43,7 +43,7 @@ test('a send: account, recipients from -t and operands, body, defaults', async (
   assert.equal(options.message, 'hi');
   assert.equal(options.output, 'text');
   assert.equal(options.timeoutMs, 10_000);
-  assert.equal(options.quietMs, 200);
+  assert.equal(options.quietMs, 0);
   assert.equal(options.insecure, false);
   assert.equal(options.server, undefined);
   assert.equal(options.password, 'envpw');
@@ -196,4 +196,11 @@ test('-f names a config file that must exist', async () => {
 test('parseCommandLine alone reads nothing and keeps repeated -t in order', () => {
   const line = parseCommandLine(['-t', 'x@y.z', '-t', 'w@y.z', 'v@y.z']);
   assert.deepEqual(line.recipients, ['x@y.z', 'w@y.z', 'v@y.z']);
+});
+
+test('the extra CA file the launcher hands over (NODE_EXTRA_CA_CERTS, renamed) is kept for the session; empty means none', async () => {
+  const extra = await run(['-j', 'a@b.c', '-s'], sources({}, { XMPP_PASSWORD: 'pw', RSXCC_EXTRA_CA_CERTS: '/etc/ssl/extra.pem' }));
+  assert.equal(extra.extraCaFile, '/etc/ssl/extra.pem');
+  const unset = await run(['-j', 'a@b.c', '-s'], sources({}, { XMPP_PASSWORD: 'pw', RSXCC_EXTRA_CA_CERTS: '' }));
+  assert.equal(unset.extraCaFile, undefined);
 });
