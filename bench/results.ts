@@ -89,7 +89,7 @@ function sendRows(send: SendResult): Row[] {
       target: '<= 1.00x',
     },
     { what: 'messages the recipient had afterwards', where: place, ours: delivered, peer: `${send.delivered[peer]}/${send.runs}`, ratio: '', target: 'all' },
-    { what: '`node -e 0` (floor of any Node CLI)', where: place, ours: formatMs(median(send.floorMs)), peer: '', ratio: '', target: '' },
+    { what: `\`node -e 0\` (floor of any Node CLI here${process.env.NODE_EXTRA_CA_CERTS ? ', NODE_EXTRA_CA_CERTS set' : ''})`, where: place, ours: formatMs(median(send.floorMs)), peer: '', ratio: '', target: '' },
   ];
 }
 

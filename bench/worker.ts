@@ -63,9 +63,14 @@ async function finish(child: ChildProcess, limitMs: number, what: string): Promi
 }
 
 const server = (job: Common) => `${job.address.host}:${job.address.port}`;
+// rsxcc as its users start it, the bundle itself, so that its first line applies (build.mjs).
 const rsxccArgs = (job: Common, account: Account, ...mode: string[]) => [
   job.rsxcc, '-j', account.jid, '-P', account.passwordFile, '-a', job.caFile, '-x', server(job), ...mode,
 ];
+const startRsxcc = (job: Common, account: Account, ...mode: string[]) => {
+  const [command, ...args] = rsxccArgs(job, account, ...mode);
+  return start(command!, args, job);
+};
 const peerArgs = (job: Common, account: Account, ...mode: string[]) => ['-f', account.peerConfig, '-j', server(job), ...mode];
 
 /** Counts the lines of a child's stdout that contain `marker`, calling `onLine` for each. */
@@ -92,7 +97,7 @@ async function session(job: Common, account: Account): Promise<Session> {
 
 /** Empties an account's offline storage with rsxcc itself (untimed); returns the lines shown. */
 async function readUnread(job: Common, account: Account): Promise<string[]> {
-  const child = start(process.execPath, rsxccArgs(job, account, '-s', '-o', 'json', '-T', '60'), job);
+  const child = startRsxcc(job, account, '-s', '-o', 'json', '-T', '60');
   const lines: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
   await finish(child, 120_000, 'rsxcc -s (emptying the queue)');
@@ -145,7 +150,7 @@ async function timedSend(job: Common, tool: Tool | 'floor', body: string): Promi
   const t0 = performance.now();
   const child =
     tool === 'rsxcc'
-      ? start(process.execPath, rsxccArgs(job, sender, '-t', sink.jid, '-m', body), job)
+      ? startRsxcc(job, sender, '-t', sink.jid, '-m', body)
       : tool === 'go-sendxmpp'
         ? start('go-sendxmpp', peerArgs(job, sender, sink.jid), job, `${body}\n`)
         : start(process.execPath, ['-e', '0'], job);
@@ -180,7 +185,7 @@ async function drainRsxcc(job: Common, waiting: number, marker: string): Promise
   try {
     const rssFile = join(dir, 'rss');
     const t0 = performance.now();
-    const child = start('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, ...rsxccArgs(job, job.accounts.drain, '-s', '-o', 'json', '-T', '120')], job);
+    const child = start('/usr/bin/time', ['-f', '%M', '-o', rssFile, ...rsxccArgs(job, job.accounts.drain, '-s', '-o', 'json', '-T', '120')], job);
     const lines = countLines(child, marker);
     await finish(child, 300_000, `rsxcc -s with ${waiting} waiting`);
     const ms = performance.now() - t0;
@@ -262,7 +267,7 @@ function startListener(job: Common, tool: Tool): Listener {
   const account = tool === 'rsxcc' ? job.accounts.listen : job.accounts.peerListen;
   const child =
     tool === 'rsxcc'
-      ? start(process.execPath, rsxccArgs(job, account, '-c', '-o', 'json'), job)
+      ? startRsxcc(job, account, '-c', '-o', 'json')
       : start('go-sendxmpp', peerArgs(job, account, '-l'), job);
   child.stderr!.on('data', (chunk: Buffer) => log(`${tool}: ${chunk.toString().trim()}`));
   const pattern = new RegExp(`${tag}-load (\\d+)`);
