@@ -36,6 +36,11 @@ if [ $firewall_changed = 1 ] || ! nft list table inet chatlab >/dev/null 2>&1; t
   log "firewall: Erlang distribution for the cluster only, PROXY port for HAProxy only"
   CHANGES=$((CHANGES + 1))
 fi
+if have_systemd; then
+  # Rules live in the kernel: loaded again before every start of ejabberd, a reboot's
+  # included, so that the node never listens unfiltered until the next provisioning.
+  systemd_dropin ejabberd.service chatlab-firewall "ExecStartPre=+/usr/sbin/nft -f /etc/ejabberd/chatlab.nft" && changed=1
+fi
 install_dir /var/log/ejabberd 750 ejabberd:ejabberd
 install_dir /run/ejabberd 755 ejabberd:ejabberd
 run_service ejabberd ejabberd.service "$changed" -- \

@@ -122,7 +122,8 @@ run_service() {
   local name=$1 unit=$2 restart=$3 pid
   shift 4
   if have_systemd; then
-    systemd_limits "$unit" && restart=1
+    # The same open-file limit as in the namespace lab.
+    systemd_dropin "$unit" chatlab-limits "LimitNOFILE=$OPEN_FILES" && restart=1
     systemctl enable -q "$unit"
     if [ "$restart" = 1 ] || ! systemctl -q is-active "$unit"; then
       systemctl restart "$unit"
@@ -143,13 +144,15 @@ run_service() {
   CHANGES=$((CHANGES + 1))
 }
 
-# The same open-file limit under systemd as in the namespace lab, as a drop-in per unit.
-# Returns 0 when it changed the drop-in.
-systemd_limits() {
-  local unit=$1 tmp changed=1
+# systemd_dropin UNIT NAME LINE...: /etc/systemd/system/UNIT.d/NAME.conf, a [Service] section of
+# LINEs. Returns 0 when it changed the drop-in (the caller restarts the unit), 1 when it was right.
+systemd_dropin() {
+  local unit=$1 name=$2 tmp changed=1
+  shift 2
   tmp=$(mktemp)
-  printf '[Service]\nLimitNOFILE=%s\n' "$OPEN_FILES" >"$tmp"
-  if install_file "$tmp" "/etc/systemd/system/$unit.d/chatlab-limits.conf" 644 root:root; then
+  printf '[Service]\n' >"$tmp"
+  printf '%s\n' "$@" >>"$tmp"
+  if install_file "$tmp" "/etc/systemd/system/$unit.d/$name.conf" 644 root:root; then
     systemctl daemon-reload
     changed=0
   fi

@@ -91,6 +91,9 @@ test('the ejabberd firewall admits every node (and only them) to the Erlang port
   assert.match(nft, new RegExp(`tcp dport ${spec.ports.erlangDist} ip saddr \\{ ${nodes} \\} accept\\n\\s+tcp dport ${spec.ports.erlangDist} reject`));
   assert.match(nft, new RegExp(`tcp dport ${spec.ports.c2sProxied} ip saddr ${lab.haproxy.address.replaceAll('.', '\\.')} accept\\n\\s+tcp dport ${spec.ports.c2sProxied} reject`));
   assert.doesNotMatch(nft, new RegExp(`dport ${spec.ports.c2s}\\b`), 'the client port stays open to all');
+  // On a VM the rules are loaded before every start of ejabberd, not only at provisioning.
+  const script = fileOf(generateAll(lab), 'ejabberd/provision.sh');
+  assert.match(script, /systemd_dropin ejabberd\.service chatlab-firewall "ExecStartPre=\+\/usr\/sbin\/nft -f \/etc\/ejabberd\/chatlab\.nft"/);
 });
 
 test('every node name and every SRV target resolves in the zone', () => {

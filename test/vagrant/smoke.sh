@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the Vagrant lab, run from this machine over the lab's private network (the CI
 # stage calls it after `vagrant up`): rsxcc alice -> bob through HAProxy and on Prosody, then bob's
-# unread; every ejabberd node sees the whole cluster; SRV answers from the lab DNS.
+# unread; ejabberd's firewall is reloaded whenever ejabberd starts; every ejabberd node sees the
+# whole cluster; SRV answers from the lab DNS.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -25,6 +26,12 @@ for domain in prosody.chat.test ejabberd.chat.test; do
 done
 
 nodes=$(awk '$3 ~ /^ejabberd[0-9]+$/ { print $3 }' lab/hosts)
+# As after a reboot: no rules in the kernel, ejabberd started by systemd alone, no provisioning.
+# Before the cluster check, which then also proves the restarted node rejoined.
+first=${nodes%%$'\n'*}
+vagrant ssh "$first" -c 'sudo nft delete table inet chatlab && sudo systemctl restart ejabberd && sudo nft list table inet chatlab' >/dev/null 2>&1 ||
+  fail "$first: the firewall is not loaded again when ejabberd starts"
+echo "smoke: $first: firewall loaded again by a restart of ejabberd alone"
 expected=$(for n in $nodes; do echo "ejabberd@$n.lab.chat.test"; done | sort | tr '\n' ' ')
 for n in $nodes; do
   seen=$(vagrant ssh "$n" -c 'sudo ejabberdctl mnesia running_db_nodes' 2>/dev/null | tr -d "\r[]' " | tr ',' '\n' | sort | tr '\n' ' ')
