@@ -17,18 +17,27 @@ const roles: Record<Role, string> = { sender: 'bsender', sink: 'bsink', drain: '
 
 const chatlabJs = resolve('dist/chatlab.js');
 
-/** Runs a command with stderr passed through (progress), stdout captured; bounded in time. */
-export function run(argv: string[], limitMs: number): Promise<{ code: number | null; stdout: string; ms: number }> {
+/**
+ * Runs a command with stderr passed through (progress), stdout captured; bounded in time. The
+ * last error line on stderr is kept too, so that a failed phase's note says why.
+ */
+export function run(argv: string[], limitMs: number): Promise<{ code: number | null; stdout: string; lastError: string; ms: number }> {
   return new Promise((done, fail) => {
     const t0 = performance.now();
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    let lastError = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      const line = chunk.toString().split('\n').reverse().find((l) => /\b(Error|error|failed)\b/.test(l));
+      if (line) lastError = line.trim().slice(0, 300);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
     child.once('error', fail);
     child.once('close', (code) => {
       clearTimeout(timer);
-      done({ code, stdout, ms: performance.now() - t0 });
+      done({ code, stdout, lastError, ms: performance.now() - t0 });
     });
   });
 }
@@ -43,7 +52,7 @@ export class BenchLab {
   private async chatlab(args: string[], limitMs: number, what: string) {
     const result = await run([process.execPath, chatlabJs, '--lab', this.name, ...args], limitMs);
     if (result.code !== 0) {
-      const said = result.stdout.trim().slice(-300);
+      const said = result.lastError || result.stdout.trim().slice(-300);
       throw new Error(`chatlab --lab ${this.name} ${what} exited ${result.code ?? '(killed at its time limit)'}${said ? `: ${said}` : ''}`);
     }
     return result;
