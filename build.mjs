@@ -24,7 +24,10 @@ for (const [name, entry] of Object.entries(entries)) {
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    minify: false,
+    // Less to parse at every start (-7 ms of rsxcc's ~80 ms on the lab machine); names kept,
+    // since error classes are told apart by name.
+    minify: true,
+    keepNames: true,
     sourcemap: false,
     legalComments: 'none',
     // CommonJS dependencies (posix-getopt, ltx) call require(): give the ESM bundle one.
