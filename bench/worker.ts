@@ -128,16 +128,22 @@ async function fill(job: Common, to: Account, count: number, marker: string): Pr
   if (job.server === 'ejabberd') {
     const receiver = await session(job, to);
     try {
-      let stored = 0;
-      for (let attempt = 0; attempt < 600 && stored < count; attempt++) {
+      // Until all are counted, or the count has stood still for 3 s: each node counts from its
+      // own cache, and a count that stops short is the server's to explain. The drain that
+      // follows shows what really is there, and the table flags a shortfall ("N shown").
+      let stored = -1;
+      let still = 0;
+      for (let attempt = 0; attempt < 600 && stored < count && still < 30; attempt++) {
         const info = await receiver.request(
           xml('iq', { type: 'get' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info', node: NS_OFFLINE })),
         );
         const field = info.getChild('query')?.getChild('x', 'jabber:x:data')?.getChildren('field').find((f) => f.attrs.var === 'number_of_messages');
-        stored = Number(field?.getChildText('value') ?? 0);
+        const now = Number(field?.getChildText('value') ?? 0);
+        still = now === stored ? still + 1 : 0;
+        stored = now;
         if (stored < count) await sleep(100);
       }
-      if (stored < count) throw new Error(`only ${stored} of ${count} messages reached offline storage`);
+      if (stored < count) log(`warning: the server counts ${stored} of ${count} messages in offline storage`);
     } finally {
       await receiver.close();
     }

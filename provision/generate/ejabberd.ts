@@ -84,6 +84,10 @@ export function ejabberdConfig(lab: Lab): string {
       mod_stream_mgmt:
         # Unacknowledged messages of a session that times out go back to offline storage.
         resend_on_timeout: if_offline
+        # Beyond this many unacknowledged stanzas ejabberd ends the stream and bounces them instead
+        # of storing them: at the default 5,000, reading 10,000 offline messages lost 5,075 (the
+        # flush outruns any client's acknowledgements). Room for a whole flush and as much again.
+        max_ack_queue: ${spec.limits.offlinePerUser * 2}
       # Upstream's shipped default: clients opt in (XEP-0313 prefs), nothing archived otherwise.
       # The lab has no SQL for ejabberd, and Mnesia keeps the archive in a replicated DETS file:
       # archiving every message made each one a cross-node disc transaction (the nodes at 71 %

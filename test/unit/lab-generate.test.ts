@@ -120,6 +120,18 @@ test('no secret is ever in a generated file: the cookie and passwords come from 
   assert.match(fileOf(files, 'prosody/mariadb-setup.sql'), /IDENTIFIED VIA unix_socket/);
 });
 
+test('ejabberd keeps a whole offline flush unacknowledged: a longer ack queue than the offline limit', () => {
+  // Past max_ack_queue ejabberd ends the stream and bounces the unacknowledged messages instead of
+  // storing them again: a reader of a full offline queue would lose its tail.
+  for (const offlinePerUser of [100, spec.limits.offlinePerUser]) {
+    const yml = fileOf(generateAll(defineLab({ ...spec, limits: { ...spec.limits, offlinePerUser } })), 'ejabberd/ejabberd.yml');
+    const offline = Number(/max_user_offline_messages: (\d+)/.exec(yml)?.[1]);
+    const ackQueue = Number(/max_ack_queue: (\d+)/.exec(yml)?.[1]);
+    assert.equal(offline, offlinePerUser);
+    assert.ok(ackQueue > offline, `max_ack_queue ${ackQueue} must exceed max_user_offline_messages ${offline}`);
+  }
+});
+
 test('security-relevant settings: TLS required everywhere, admin surfaces off the network', () => {
   const files = generateAll(defineLab(spec));
   const ejabberd = fileOf(files, 'ejabberd/ejabberd.yml');
