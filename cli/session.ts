@@ -34,7 +34,7 @@ export interface SessionOptions {
   insecure?: boolean;
   /** Bound on each wait: resolving, connecting, TLS, login, each request, closing. Default 10 s. */
   timeoutMs?: number;
-  /** With stream management, acknowledge each message as soon as it is handled. */
+  /** With stream management, acknowledge messages as soon as they are handled (one <a/> per event-loop turn). */
   acknowledgeEach?: boolean;
   /**
    * Called for every incoming stanza, one at a time in arrival order. With stream management, a
@@ -369,6 +369,18 @@ async function login(lib: Lib, options: SessionOptions, target: Target): Promise
   let handlerFailed = false;
   let closing = false;
   let queue: Promise<void> = Promise.resolve();
+  // One <a/> for all the messages handled in one turn of the event loop (h is cumulative): one
+  // per message meant 10,000 TLS writes for 10,000 waiting, and a peak RSS of 110 MB instead of
+  // 62-64 MB (0 waiting: 48 MB); the drain got faster too (Prosody 4.2 -> 3.6 s).
+  let ackDue = false;
+  const acknowledgeSoon = () => {
+    if (ackDue) return;
+    ackDue = true;
+    setImmediate(() => {
+      ackDue = false;
+      if (!closing && entity.status === 'online') entity.send(xml('a', { xmlns: NS_SM, h: handled })).catch(() => {});
+    });
+  };
   entity.on('element', (element: Element) => {
     if (element.is('r', NS_SM) && smEnabled) {
       entity.send(xml('a', { xmlns: NS_SM, h: handled })).catch(() => {});
@@ -382,9 +394,7 @@ async function login(lib: Lib, options: SessionOptions, target: Target): Promise
         () => {
           if (!counted || handlerFailed) return;
           handled += 1;
-          if (options.acknowledgeEach && element.name === 'message') {
-            entity.send(xml('a', { xmlns: NS_SM, h: handled })).catch(() => {});
-          }
+          if (options.acknowledgeEach && element.name === 'message') acknowledgeSoon();
         },
         (error: Error) => {
           handlerFailed = true;
