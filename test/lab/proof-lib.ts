@@ -201,12 +201,17 @@ export const listener = (args: string[]) => new Background([...args, '-c']);
  * them all and one ping confirms them (the stream is processed in order). This is set-up, not the
  * thing under test: scenarios that prove sending use the rsxcc command itself.
  */
-export async function fillUnread(lab: ProofLab, from: Account, to: Account, bodies: readonly string[], server: string): Promise<void> {
+/** A session of rsxcc's own code logged in as `account` at `server` (host:port), for fast senders. */
+export async function openAs(lab: ProofLab, account: Account, server: string) {
   const { openSession } = await import('../../cli/session.ts');
-  const { default: xml } = await import('@xmpp/xml');
   const [host, port] = server.split(':') as [string, string];
-  const password = (await readFile(from.passwordFile, 'utf8')).split('\n')[0]!;
-  const session = await openSession({ jid: from.jid, password, server: { host, port: Number(port) }, caFile: lab.ca, timeoutMs: 20_000 });
+  const password = (await readFile(account.passwordFile, 'utf8')).split('\n')[0]!;
+  return openSession({ jid: account.jid, password, server: { host, port: Number(port) }, caFile: lab.ca, timeoutMs: 20_000 });
+}
+
+export async function fillUnread(lab: ProofLab, from: Account, to: Account, bodies: readonly string[], server: string): Promise<void> {
+  const { default: xml } = await import('@xmpp/xml');
+  const session = await openAs(lab, from, server);
   try {
     for (const [i, body] of bodies.entries()) {
       await session.send(xml('message', { to: to.jid, type: 'chat', id: `fill-${i}` }, xml('body', {}, body)));

@@ -11,9 +11,8 @@
 // has neither, so the ejabberd case is a known failure (todo) and its counts are printed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import {
-  Accounts, EJABBERD, PROSODY, envCount, fmt, login, parseJsonLines, proofSuite, rsxcc, tally, drainAll, type Account, type ProofLab,
+  Accounts, EJABBERD, PROSODY, drainAll, envCount, fmt, login, openAs, parseJsonLines, proofSuite, rsxcc, tally, type Account, type ProofLab,
 } from './proof-lib.ts';
 
 const ROUNDS = envCount('PROOF_LOGIN_RACE_ROUNDS', 10);
@@ -31,12 +30,9 @@ proofSuite(async (l, a) => {
 });
 
 async function race(domain: string): Promise<ReturnType<typeof tally>> {
-  const { openSession } = await import('../../cli/session.ts');
   const { default: xml } = await import('@xmpp/xml');
   const [from, to] = pair[domain]!;
-  const [host, port] = lab.entry[domain]!.split(':') as [string, string];
-  const password = (await readFile(from.passwordFile, 'utf8')).split('\n')[0]!;
-  const sender = await openSession({ jid: from.jid, password, server: { host, port: Number(port) }, caFile: lab.ca, timeoutMs: 20_000 });
+  const sender = await openAs(lab, from, lab.entry[domain]!);
   const sent: string[] = [];
   const shown: string[] = [];
   try {
