@@ -6,7 +6,7 @@
 // ejabberd in a cluster fails this, and the fault is the server's: mod_offline_mnesia stores with
 // mnesia:dirty_write and pops with a transaction that reads the user's key on one node, then deletes
 // the whole key on every node. A message written on another node between the read and the delete
-// is deleted unread (~1 in 450-500 here, in runs of consecutive messages). The
+// is deleted unread (~1 in 300-500 here, often several consecutive ones). The
 // fix is upstream's to make (delete the records read, not the key) or a SQL offline store; the lab
 // has neither, so the ejabberd case is a known failure (todo) and its counts are printed.
 import { test } from 'node:test';
