@@ -64,8 +64,8 @@ async function run(options: Options): Promise<void> {
   const format = formatters[options.output];
   const inbox = new Inbox((message) => writeOut(process.stdout, format(message)));
   const catchUpOptions = { quietMs: options.quietMs, timeoutMs: options.timeoutMs, progress: diag.progress };
-  // Each message is acknowledged once printed: a run killed mid-way leaves only the unprinted ones
-  // (and at most the one in flight) for the next run, instead of the whole backlog again.
+  // Messages are acknowledged as soon as they are printed: a run killed mid-way leaves only the
+  // unprinted ones (and at most one batch in flight) for the next run, not the whole backlog again.
   const receiving = { ...sessionOptions, acknowledgeEach: true, onStanza: inbox.onStanza };
 
   if (options.mode === 'unread') {
