@@ -96,13 +96,6 @@ export interface CommandLine {
   configFile?: string;
   server?: string;
   caFile?: string;
-  /**
-   * NODE_EXTRA_CA_CERTS, handed over by the launcher under another name: Node parses that file at
-   * start-up, before any of rsxcc's code (88 ms for Debian's bundle of 140 on the lab machine, half
-   * of a whole send), though only a connection verified against the system's CAs needs it. The
-   * bundle's first line (build.mjs) moves it to RSXCC_EXTRA_CA_CERTS; the session reads it lazily.
-   */
-  extraCaFile?: string;
   insecure: boolean;
   output?: string;
   timeout?: string;

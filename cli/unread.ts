@@ -3,9 +3,9 @@
 //  - with stream management (Prosody, ejabberd): initial presence, then a ping whose reply follows
 //    the offline flush (each server flushes while it handles the presence, before it reads the
 //    ping: ejabberd routes the stored messages from the session's own process, Prosody from the
-//    session's stanza queue). A message arriving after the reply is a live one. Only handled stanzas are acknowledged, so whatever was not printed goes
-//    back to offline storage when the session ends, however it ends (ejabberd:
-//    resend_on_timeout: if_offline; Prosody: smacks).
+//    session's stanza queue). A message arriving after the reply is a live one. Only handled
+//    stanzas are acknowledged, so whatever was not printed goes back to offline storage when the
+//    session ends, however it ends (ejabberd: resend_on_timeout: if_offline; Prosody: smacks).
 //  - without it, XEP-0013 where offered: list the stored messages (disco#items), "view" them (the
 //    view IQ's result follows the messages), then remove by node what was printed. No presence is
 //    sent, so nothing is flushed and nothing is lost if we die. Second choice because ejabberd
