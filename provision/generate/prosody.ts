@@ -85,6 +85,11 @@ export function generateProsody(lab: Lab): GeneratedFile[] {
       # Prosody's SQL calls block its one event loop: an fsync per commit (logins, offline, MAM)
       # stalls every session. Flushed once a second instead; a crash of mariadbd alone loses nothing.
       innodb_flush_log_at_trx_commit = 2
+      # Prosody stores a key-value item as DELETE then INSERT. Under REPEATABLE READ the DELETE of a
+      # row that is not there yet (a new account) takes a gap lock, so two such writes at once
+      # (prosodyctl register side by side, or prosodyctl while the server writes) deadlock and one
+      # of them fails. READ COMMITTED takes no gap locks; Prosody needs no more than that.
+      transaction-isolation = READ-COMMITTED
       max_connections = 100
       open_files_limit = ${spec.limits.openFiles}
     `),

@@ -3,8 +3,9 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
-import { chatlab, ensureLab, hostPids, labStatus } from './fixture.ts';
+import { chatlab, chatlabBin, ensureLab, hostPids, labStatus, testLab } from './fixture.ts';
 import { projectRoot } from '../../provision/paths.ts';
 import type { LabStatus } from '../../provision/lab/status.ts';
 
@@ -112,6 +113,93 @@ test('a second `chatlab up` on a running lab changes nothing and restarts nothin
   const after = await labStatus();
   for (const h of ['prosody', 'haproxy', ...status.ejabberd.map((n) => n.host)]) assert.deepEqual(hostPids(after, h), hostPids(before, h), h);
 });
+
+test('given the lab, when an admin registers 8 accounts side by side on each server, then every registration succeeds', async () => {
+  // Scripts provision users in parallel. On Prosody each write is DELETE then INSERT in MariaDB,
+  // which deadlocked (one register failing) under the default REPEATABLE READ isolation.
+  const run = randomBytes(3).toString('hex');
+  const users = Array.from({ length: 8 }, (_, i) => `par${run}${i}`);
+  const tools = {
+    prosody: {
+      add: (u: string) => ['prosody', '--', 'prosodyctl', 'register', u, 'prosody.chat.test', randomBytes(9).toString('hex')],
+      remove: (u: string) => ['prosody', '--', 'prosodyctl', 'deluser', `${u}@prosody.chat.test`],
+    },
+    ejabberd: {
+      add: (u: string) => ['ejabberd1', '--', 'ejabberdctl', 'register', u, 'ejabberd.chat.test', randomBytes(9).toString('hex')],
+      remove: (u: string) => ['ejabberd1', '--', 'ejabberdctl', 'unregister', u, 'ejabberd.chat.test'],
+    },
+  };
+  for (const [server, tool] of Object.entries(tools)) {
+    try {
+      const runs = await Promise.all(users.map((u) => chatlab('exec', ...tool.add(u))));
+      const failed = runs.filter((r) => r.exitCode !== 0).map((r) => r.stderr.trim().split('\n').at(-1));
+      assert.deepEqual(failed, [], `${server}: ${failed.length} of ${users.length} registrations failed`);
+    } finally {
+      await Promise.all(users.map((u) => chatlab('exec', ...tool.remove(u))));
+    }
+  }
+});
+
+test("given Prosody's MariaDB, when two key-value writes for new users interleave, then both commit", async () => {
+  // Prosody's own statements for a key-value store write, in the order that deadlocks under
+  // REPEATABLE READ: each DELETE of a not-yet-existing row locks the same gap, so neither INSERT
+  // can go on. Rolled back at the end: nothing stays in Prosody's tables.
+  const run = randomBytes(3).toString('hex');
+  const sessions = ['a', 'b'].map((name) => new SqlSession(`zz${run}${name}`));
+  const [a, b] = sessions as [SqlSession, SqlSession];
+  try {
+    await a.step('BEGIN');
+    await b.step('BEGIN');
+    await a.step(a.delete);
+    await b.step(b.delete);
+    const aInsert = a.step(a.insert);
+    await new Promise((r) => setTimeout(r, 300));
+    const bInsert = b.step(b.insert);
+    await Promise.all([aInsert, bInsert]);
+    assert.deepEqual(sessions.map((s) => s.errors()), ['', ''], 'every statement succeeds');
+  } finally {
+    await Promise.all(sessions.map((s) => s.close()));
+  }
+});
+
+/** One `mariadb` client session on the prosody host, fed a statement at a time. */
+class SqlSession {
+  private readonly child;
+  private out = '';
+  private err = '';
+  private steps = 0;
+  readonly delete: string;
+  readonly insert: string;
+  constructor(user: string) {
+    const key = `host='prosody.chat.test' AND user='${user}' AND store='accounts'`;
+    this.delete = `DELETE FROM prosody WHERE ${key}`;
+    this.insert = `INSERT INTO prosody (host, user, store, \`key\`, type, value) VALUES ('prosody.chat.test', '${user}', 'accounts', 'password', 'string', 'x')`;
+    const lab = testLab ? ['--lab', testLab] : [];
+    // --force: a failed statement is reported and the session goes on; -n: each result is flushed at once.
+    this.child = execa('node', [chatlabBin, ...lab, 'exec', 'prosody', '--', 'mariadb', '--force', '-n', '-N', 'prosody'], {
+      reject: false, timeout: 60_000, buffer: false,
+    });
+    this.child.stdout!.on('data', (d: Buffer) => (this.out += d));
+    this.child.stderr!.on('data', (d: Buffer) => (this.err += d));
+  }
+  /** Runs a statement; resolves once the server has answered it (or failed it). */
+  async step(sql: string): Promise<void> {
+    const marker = `step-${++this.steps}`;
+    this.child.stdin!.write(`${sql};\nSELECT '${marker}';\n`);
+    const end = Date.now() + 20_000;
+    while (!this.out.includes(`${marker}\n`)) {
+      if (Date.now() > end) assert.fail(`no answer to ${sql}: ${this.err}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  errors(): string {
+    return this.err.trim();
+  }
+  async close(): Promise<void> {
+    this.child.stdin!.end('ROLLBACK;\n');
+    await this.child;
+  }
+}
 
 test('after `chatlab kill ejabberd1`, the other node runs on alone and `chatlab up` brings it back into the cluster', async () => {
   const r = await chatlab('kill', 'ejabberd1');
