@@ -5,11 +5,17 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 
 const entries = { rsxcc: 'cli/main.ts', chatlab: 'provision/main.ts' };
-// rsxcc starts Node without NODE_EXTRA_CA_CERTS, which Node would parse before any of our code,
-// and hands the file over as RSXCC_EXTRA_CA_CERTS, read only when a connection needs it
-// (cli/options.ts, extraCaFile). GNU and BSD env expand ${VAR} in -S; unset, it is empty.
+// rsxcc's first line keeps certificate parsing out of its start-up (GNU and BSD env expand ${VAR}
+// in -S; unset, it is empty):
+// - Node parses NODE_EXTRA_CA_CERTS before any of our code; rsxcc gets the file as
+//   RSXCC_EXTRA_CA_CERTS and reads it only when a connection needs it (cli/options.ts).
+// - Node 20 parses its ~140 bundled root certificates (40 ms here) for the first TLS context,
+//   even one given `ca` (-a) that never uses them. --use-openssl-ca makes the default store the
+//   system's, as for curl and go-sendxmpp: the hashed directory SSL_CERT_DIR or /etc/ssl/certs,
+//   which OpenSSL reads one certificate at a time, when a chain needs it. SSL_CERT_FILE is set
+//   empty, or OpenSSL would parse that whole bundle up front (Node ignores the variable anyway).
 const shebang = {
-  rsxcc: '#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS RSXCC_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node',
+  rsxcc: '#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS RSXCC_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} SSL_CERT_FILE= node --use-openssl-ca',
   chatlab: '#!/usr/bin/env node',
 };
 

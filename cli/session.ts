@@ -6,6 +6,7 @@
 // Free of CLI concerns (no printing, no process.exit): the lab runner imports it to prove that a
 // real login works.
 import type { Socket as NetSocket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import type { Element } from '@xmpp/xml';
 import type { Client } from '@xmpp/client-core';
 import type { IQCaller } from '@xmpp/iq/caller.js';
@@ -201,21 +202,31 @@ async function ipAddresses(host: string): Promise<string[]> {
 
 const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
+/** What TLS verifies against: a CA file's text, or a context holding the system's CAs and the extra file. */
+type Trust = { ca: string } | { secureContext: SecureContext } | Record<string, never>;
+
 /**
- * The trust anchors for TLS: the -a file alone; else the system's plus the extra file, which is
- * read here, when a connection needs it, and skipped with a warning when unreadable (as Node does
- * with NODE_EXTRA_CA_CERTS); else undefined, Node's default.
+ * The trust anchors for TLS: the -a file alone; else Node's default store (the system's, as
+ * installed: see build.mjs) plus the extra file, which is read here, when a connection needs it,
+ * and skipped with a warning when unreadable (as Node does with NODE_EXTRA_CA_CERTS); else the
+ * default store alone.
  */
-async function trustAnchors(options: SessionOptions): Promise<string | string[] | undefined> {
-  if (options.caFile !== undefined) return readCa(options.caFile);
-  if (!options.extraCaFile) return undefined;
-  const [{ readFile }, { rootCertificates }] = await Promise.all([import('node:fs/promises'), import('node:tls')]);
+async function trustAnchors(options: SessionOptions): Promise<Trust> {
+  if (options.caFile !== undefined) return { ca: await readCa(options.caFile) };
+  if (!options.extraCaFile) return {};
+  const [{ readFile }, { createSecureContext }] = await Promise.all([import('node:fs/promises'), import('node:tls')]);
+  let pem: string;
   try {
-    return [...rootCertificates, await readFile(options.extraCaFile, 'utf8')];
+    pem = await readFile(options.extraCaFile, 'utf8');
   } catch (error) {
     options.onWarning?.(`ignoring extra CA certificates from ${options.extraCaFile}: ${(error as Error).message}`);
-    return undefined;
+    return {};
   }
+  // Added to a copy of the default store, as Node adds NODE_EXTRA_CA_CERTS: the `ca` option would
+  // replace the default store instead.
+  const secureContext = createSecureContext();
+  (secureContext.context as { addCACert(pem: string): void }).addCACert(pem);
+  return { secureContext };
 }
 
 async function readCa(caFile: string): Promise<string> {
@@ -248,7 +259,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const domain = account.domain;
 
   // Start loading the XMPP code while DNS and the CA file are read.
-  const [lib, ca, targets] = await Promise.all([
+  const [lib, trust, targets] = await Promise.all([
     loadXmpp(),
     trustAnchors(options),
     options.server ? [options.server] : bounded(serviceAddresses(domain, timeoutMs), timeoutMs, `looking up SRV for ${domain}`),
@@ -260,7 +271,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     for (const ip of addresses) {
       const where = target.host === ip ? hostPort(ip, target.port) : `${target.host} (${hostPort(ip, target.port)})`;
       try {
-        return await login(lib, options, { account, domain, ip, port: target.port, where, ca, timeoutMs, progress });
+        return await login(lib, options, { account, domain, ip, port: target.port, where, trust, timeoutMs, progress });
       } catch (error) {
         lastError = classify(error, where);
         // Only a server we could not reach justifies trying the next one; a refused login does not.
@@ -278,7 +289,7 @@ interface Target {
   ip: string;
   port: number;
   where: string;
-  ca: string | string[] | undefined;
+  trust: Trust;
   timeoutMs: number;
   progress: (text: string) => void;
 }
@@ -324,7 +335,7 @@ async function login(lib: Lib, options: SessionOptions, target: Target): Promise
     secure.connect({
       socket: rawSocket,
       servername: domain,
-      ca: target.ca,
+      ...target.trust,
       rejectUnauthorized: !options.insecure,
     });
     await lib.promise(secure, 'connect', 'error');

@@ -4,7 +4,7 @@
 // where it must ..."): not repeated here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { execa } from 'execa';
 import path from 'node:path';
@@ -56,6 +56,26 @@ test('given NODE_EXTRA_CA_CERTS naming the lab CA and no -a, then rsxcc as insta
   assert.equal(missing.exitCode, 69, missing.stderr);
   assert.match(missing.stderr, /^rsxcc: warning: ignoring extra CA certificates from \/nonexistent\/ca\.pem: /);
   assert.match(missing.stderr, /certificate/);
+});
+
+test("given no -a, then rsxcc as installed trusts the system's CA directory (SSL_CERT_DIR); SSL_CERT_FILE is ignored, as Node ignores it", async (t) => {
+  const a = who[PROSODY]!;
+  const args = ['-j', a.jid, '-P', a.passwordFile, '-x', lab.entry[PROSODY]!, '-s'];
+  // A CA directory as update-ca-certificates leaves it: PEM files behind subject-hash names.
+  const dir = path.join(accounts.dir, 'certs');
+  await mkdir(dir);
+  const hash = (await execa('openssl', ['x509', '-noout', '-subject_hash', '-in', lab.ca])).stdout.trim();
+  await copyFile(lab.ca, path.join(dir, `${hash}.0`));
+  const env = (extra: Record<string, string>) => ({ env: { PATH: process.env.PATH!, ...extra } });
+  const inDirectory = await rsxccAsInstalled(args, env({ SSL_CERT_DIR: dir }));
+  const notInDirectory = await rsxccAsInstalled(args, env({ SSL_CERT_DIR: path.join(accounts.dir, 'empty') }));
+  const bundleFile = await rsxccAsInstalled(args, env({ SSL_CERT_DIR: path.join(accounts.dir, 'empty'), SSL_CERT_FILE: lab.ca }));
+  t.diagnostic(fmt({ in_directory: String(inDirectory.exitCode), not_in_directory: String(notInDirectory.exitCode), bundle_file: String(bundleFile.exitCode) }));
+  assert.equal(inDirectory.exitCode, 0, inDirectory.stderr);
+  for (const r of [notInDirectory, bundleFile]) {
+    assert.equal(r.exitCode, 69, r.stderr);
+    assert.match(r.stderr, /certificate we do not trust/);
+  }
 });
 
 test('given a server that offers no STARTTLS, then rsxcc refuses (69) and never sends credentials in plaintext', async (t) => {
