@@ -14,9 +14,14 @@ export const chatlabBin = path.join(projectRoot, 'dist', 'chatlab.js');
  */
 export const testLab = process.env.CHATLAB_TEST_LAB;
 
-export async function chatlab(...args: string[]) {
+/** `chatlab ARGS` as argv for `node`, on the test lab unless ARGS name a lab themselves. */
+export function chatlabArgv(...args: string[]): string[] {
   const lab = testLab && args[0] !== '--lab' ? ['--lab', testLab] : [];
-  return execa('node', [chatlabBin, ...lab, ...args], { reject: false, stdin: 'ignore', timeout: 600_000, stripFinalNewline: false });
+  return [chatlabBin, ...lab, ...args];
+}
+
+export async function chatlab(...args: string[]) {
+  return execa('node', chatlabArgv(...args), { reject: false, stdin: 'ignore', timeout: 600_000, stripFinalNewline: false });
 }
 
 export async function labStatus(): Promise<LabStatus> {

@@ -5,7 +5,8 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
-import { chatlab, chatlabBin, ensureLab, hostPids, labStatus, testLab } from './fixture.ts';
+import { chatlab, chatlabArgv, ensureLab, hostPids, labStatus } from './fixture.ts';
+import { Accounts, EJABBERD, PROSODY } from './proof-lib.ts';
 import { projectRoot } from '../../provision/paths.ts';
 import type { LabStatus } from '../../provision/lab/status.ts';
 
@@ -117,26 +118,13 @@ test('a second `chatlab up` on a running lab changes nothing and restarts nothin
 test('given the lab, when an admin registers 8 accounts side by side on each server, then every registration succeeds', async () => {
   // Scripts provision users in parallel. On Prosody each write is DELETE then INSERT in MariaDB,
   // which deadlocked (one register failing) under the default REPEATABLE READ isolation.
-  const run = randomBytes(3).toString('hex');
-  const users = Array.from({ length: 8 }, (_, i) => `par${run}${i}`);
-  const tools = {
-    prosody: {
-      add: (u: string) => ['prosody', '--', 'prosodyctl', 'register', u, 'prosody.chat.test', randomBytes(9).toString('hex')],
-      remove: (u: string) => ['prosody', '--', 'prosodyctl', 'deluser', `${u}@prosody.chat.test`],
-    },
-    ejabberd: {
-      add: (u: string) => ['ejabberd1', '--', 'ejabberdctl', 'register', u, 'ejabberd.chat.test', randomBytes(9).toString('hex')],
-      remove: (u: string) => ['ejabberd1', '--', 'ejabberdctl', 'unregister', u, 'ejabberd.chat.test'],
-    },
-  };
-  for (const [server, tool] of Object.entries(tools)) {
-    try {
-      const runs = await Promise.all(users.map((u) => chatlab('exec', ...tool.add(u))));
-      const failed = runs.filter((r) => r.exitCode !== 0).map((r) => r.stderr.trim().split('\n').at(-1));
-      assert.deepEqual(failed, [], `${server}: ${failed.length} of ${users.length} registrations failed`);
-    } finally {
-      await Promise.all(users.map((u) => chatlab('exec', ...tool.remove(u))));
-    }
+  // Accounts.make registers them all at once and fails on any registration that does not exit 0.
+  const accounts = await Accounts.create();
+  try {
+    const names = Array.from({ length: 8 }, (_, i) => `par${i}`);
+    for (const domain of [PROSODY, EJABBERD]) await accounts.make(domain, ...names);
+  } finally {
+    await accounts.drop();
   }
 });
 
@@ -174,9 +162,8 @@ class SqlSession {
     const key = `host='prosody.chat.test' AND user='${user}' AND store='accounts'`;
     this.delete = `DELETE FROM prosody WHERE ${key}`;
     this.insert = `INSERT INTO prosody (host, user, store, \`key\`, type, value) VALUES ('prosody.chat.test', '${user}', 'accounts', 'password', 'string', 'x')`;
-    const lab = testLab ? ['--lab', testLab] : [];
     // --force: a failed statement is reported and the session goes on; -n: each result is flushed at once.
-    this.child = execa('node', [chatlabBin, ...lab, 'exec', 'prosody', '--', 'mariadb', '--force', '-n', '-N', 'prosody'], {
+    this.child = execa('node', chatlabArgv('exec', 'prosody', '--', 'mariadb', '--force', '-n', '-N', 'prosody'), {
       reject: false, timeout: 60_000, buffer: false,
     });
     this.child.stdout!.on('data', (d: Buffer) => (this.out += d));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import { execa, type ResultPromise } from 'execa';
-import { chatlab, chatlabBin, ensureLab, labStatus, testLab } from './fixture.ts';
+import { chatlab, chatlabArgv, ensureLab, labStatus } from './fixture.ts';
 import { projectRoot } from '../../provision/paths.ts';
 import type { LabStatus } from '../../provision/lab/status.ts';
 import type { ReceivedMessage } from '../../cli/output.ts';
@@ -172,7 +172,7 @@ export const rsxccAsInstalled = (args: string[], options: RunOptions = {}): Prom
 
 /** `rsxcc ARGS` on the lab's `client` host: its resolver is the lab DNS, so SRV lookups work. */
 export const rsxccOnClient = (args: string[], options: RunOptions = {}): Promise<Run> =>
-  runBounded(['node', chatlabBin, ...(testLab ? ['--lab', testLab] : []), 'exec', 'client', '--', 'node', rsxccBin, ...args], options);
+  runBounded(['node', ...chatlabArgv('exec', 'client', '--', 'node', rsxccBin, ...args)], options);
 
 function result(r: { exitCode?: number; stdout?: unknown; stderr?: unknown; timedOut?: boolean; signal?: string }, start: number): Run {
   return {

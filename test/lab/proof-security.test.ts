@@ -22,11 +22,21 @@ proofSuite(async (l, a) => {
   [who[PROSODY]] = await accounts.make(PROSODY, 'sa');
 });
 
+/** A CA that signed nothing in the lab (made once per run). */
+let otherCaFile: Promise<string> | undefined;
+function otherCa(): Promise<string> {
+  otherCaFile ??= (async () => {
+    const file = path.join(accounts.dir, 'other-ca.crt');
+    await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=Not the lab CA',
+      '-keyout', path.join(accounts.dir, 'other-ca.key'), '-out', file]);
+    return file;
+  })();
+  return otherCaFile;
+}
+
 for (const domain of [EJABBERD, PROSODY]) {
   test(`given a CA that did not sign ${domain}'s certificate, or none but the system's, then rsxcc refuses (69) before sending a password`, async (t) => {
-    const other = path.join(accounts.dir, 'other-ca.crt');
-    await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=Not the lab CA',
-      '-keyout', path.join(accounts.dir, 'other-ca.key'), '-out', other]);
+    const other = await otherCa();
     const a = who[domain]!;
     const wrongCa = await rsxcc(['-j', a.jid, '-P', a.passwordFile, '-a', other, '-x', lab.entry[domain]!, '-d', '-s']);
     const systemOnly = await rsxcc(['-j', a.jid, '-P', a.passwordFile, '-x', lab.entry[domain]!, '-d', '-s']);
@@ -58,7 +68,7 @@ test('given NODE_EXTRA_CA_CERTS naming the lab CA and no -a, then rsxcc as insta
   assert.match(missing.stderr, /certificate/);
 });
 
-test("given no -a, then rsxcc as installed trusts the system's CA directory (SSL_CERT_DIR); SSL_CERT_FILE is ignored, as Node ignores it", async (t) => {
+test("given no -a, then rsxcc as installed trusts the system's CA directory (SSL_CERT_DIR), NODE_EXTRA_CA_CERTS adds to it; SSL_CERT_FILE is ignored, as Node ignores it", async (t) => {
   const a = who[PROSODY]!;
   const args = ['-j', a.jid, '-P', a.passwordFile, '-x', lab.entry[PROSODY]!, '-s'];
   // A CA directory as update-ca-certificates leaves it: PEM files behind subject-hash names.
@@ -70,8 +80,13 @@ test("given no -a, then rsxcc as installed trusts the system's CA directory (SSL
   const inDirectory = await rsxccAsInstalled(args, env({ SSL_CERT_DIR: dir }));
   const notInDirectory = await rsxccAsInstalled(args, env({ SSL_CERT_DIR: path.join(accounts.dir, 'empty') }));
   const bundleFile = await rsxccAsInstalled(args, env({ SSL_CERT_DIR: path.join(accounts.dir, 'empty'), SSL_CERT_FILE: lab.ca }));
-  t.diagnostic(fmt({ in_directory: String(inDirectory.exitCode), not_in_directory: String(notInDirectory.exitCode), bundle_file: String(bundleFile.exitCode) }));
-  assert.equal(inDirectory.exitCode, 0, inDirectory.stderr);
+  // An extra CA file is added to the system's store, not put in its place.
+  const withExtra = await rsxccAsInstalled(args, env({ SSL_CERT_DIR: dir, NODE_EXTRA_CA_CERTS: await otherCa() }));
+  t.diagnostic(fmt({
+    in_directory: String(inDirectory.exitCode), not_in_directory: String(notInDirectory.exitCode),
+    bundle_file: String(bundleFile.exitCode), directory_and_extra: String(withExtra.exitCode),
+  }));
+  for (const r of [inDirectory, withExtra]) assert.equal(r.exitCode, 0, r.stderr);
   for (const r of [notInDirectory, bundleFile]) {
     assert.equal(r.exitCode, 69, r.stderr);
     assert.match(r.stderr, /certificate we do not trust/);
