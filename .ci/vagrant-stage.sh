@@ -15,11 +15,8 @@ export VAGRANT_CHECKPOINT_DISABLE=1 VAGRANT_DEFAULT_PROVIDER=libvirt VAGRANT_NO_
 export CHATLAB_LIBVIRT_BOX=chatlab-bookworm
 BOX=(npx --no-install tsx provision/box/cli.ts)
 SMOKE=${CHATLAB_VAGRANT_SMOKE:-test/vagrant/smoke.sh}
-HOST_PACKAGES=(vagrant vagrant-libvirt libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
-  qemu-system-x86 qemu-utils debootstrap dnsmasq-base iptables iputils-ping)
-
+CHATLAB=(node dist/chatlab.js)
 TIMES=()
-POLICY_CREATED=0
 HOST_UP=0
 VMS_MAYBE=0
 STAGE_T0=$SECONDS
@@ -43,7 +40,6 @@ cleanup() {
   set +e
   if [ $VMS_MAYBE -eq 1 ]; then step "vagrant destroy" 300 vagrant destroy -f || { [ $rc -ne 0 ] || rc=1; }; fi
   if [ $HOST_UP -eq 1 ]; then step "libvirt down" 180 "${BOX[@]}" host down || { [ $rc -ne 0 ] || rc=1; }; fi
-  if [ $POLICY_CREATED -eq 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
   log "timings:"
   printf '  %s\n' "${TIMES[@]}"
   log "total $((SECONDS - STAGE_T0)) s, exit $rc"
@@ -51,25 +47,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The host packages of the VM stage and `chatlab box` (provision/host-commands.ts), installed the
+# way the lab installs its own; then every command both run must be there, before anything starts.
 install_host_packages() {
-  local missing=()
-  for p in "${HOST_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  if [ ${#missing[@]} -eq 0 ]; then
-    log "host packages already installed"
-    return 0
-  fi
-  # Package scripts would start libvirtd and friends through invoke-rc.d; 101 means "not now".
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-    chmod 755 /usr/sbin/policy-rc.d
-    POLICY_CREATED=1
-  fi
-  # set -e does not reach into a function called from step's `||`: every failure returns.
-  timeout 600 apt-get update -q || return 1
-  DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -q --no-install-recommends "${missing[@]}" || return 1
-  if [ $POLICY_CREATED -eq 1 ]; then rm -f /usr/sbin/policy-rc.d; POLICY_CREATED=0; fi
+  local list packages
+  list=$("${CHATLAB[@]}" packages vm-stage) || return 1
+  mapfile -t packages <<<"$list"
+  timeout 1500 bash provision/shell/packages.sh "${packages[@]}" || return 1
+  "${CHATLAB[@]}" packages --check vm-stage
 }
 
 # vagrant-libvirt redraws its upload progress thousands of times on one \r-separated line.

@@ -11,6 +11,7 @@ import { machineLine, markdownTable, tableRows, type BenchResults, type Server }
 import { parseIntList } from './stats.ts';
 import type { Job } from './worker.ts';
 import { formatTable, type LoadReport } from '../provision/load/report.ts';
+import { installList } from '../provision/host-commands.ts';
 
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
@@ -162,7 +163,7 @@ async function main(): Promise<number> {
   const lab = new BenchLab(cfg.lab, cfg.subnet, log);
   log(`${results.command}: lab ${cfg.lab} on ${cfg.subnet}, ejabberd nodes ${cfg.nodes.join(', ')} (all figures with ${cfg.mainNodes})`);
   // The peer, and `time` for peak RSS, installed the way the lab installs its own packages.
-  execFileSync('bash', ['provision/shell/packages.sh', 'go-sendxmpp', 'time'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('bash', ['provision/shell/packages.sh', ...installList('bench')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const order = [cfg.mainNodes, ...cfg.nodes.filter((n) => n !== cfg.mainNodes)];
   const started = performance.now();
   try {

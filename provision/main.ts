@@ -10,6 +10,8 @@ import { EX, LabError, usageError } from './errors.ts';
 import { cable, down, execIn, kill, labContext, recover, start, up, type LabContext } from './lab/runner.ts';
 import { materialize, resolveInstance, type Overrides } from './instance.ts';
 import { formatStatus, labStatus } from './lab/status.ts';
+import { MACHINE_STEPS, installList } from './host-commands.ts';
+import { requireCommands } from './preflight.ts';
 
 const USAGE = `usage: chatlab generate [--check]
        chatlab secrets
@@ -18,7 +20,8 @@ const USAGE = `usage: chatlab generate [--check]
        chatlab [--lab NAME] exec HOST -- CMD [ARG...]
        chatlab [--lab NAME] kill|start|cut|heal HOST
        chatlab [--lab NAME] load [--server ejabberd|prosody] [--users N] [--rate N] [--duration S] ...   (chatlab load -h)
-       chatlab box [build|add|hash|host up|host down] ...   (the libvirt Vagrant box; chatlab box -h)`;
+       chatlab box [build|add|hash|host up|host down] ...   (the libvirt Vagrant box; chatlab box -h)
+       chatlab packages [--check] STEP   (STEP: ${MACHINE_STEPS.join(', ')}) the Debian packages a step installs / check its commands`;
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -115,6 +118,14 @@ const commands: Record<string, Command> = {
     const { loadCommand } = await import('./load/run.ts');
     requireRoot();
     return loadCommand(args, await context());
+  },
+  async packages(args) {
+    const { values, positionals } = parseArgs({ args, options: { check: { type: 'boolean' } }, allowPositionals: true });
+    const step = MACHINE_STEPS.find((s) => s === positionals[0]);
+    if (positionals.length !== 1 || step === undefined) throw usageError(`packages takes one step: ${MACHINE_STEPS.join(', ')}`);
+    if (values.check) requireCommands(step === 'vm-stage' ? ['box', step] : [step]);
+    else process.stdout.write(`${installList(step).join('\n')}\n`);
+    return 0;
   },
   async recover(args) {
     parseArgs({ args, options: {} });

@@ -9,9 +9,6 @@ export const ROLE_PACKAGES: Record<Role, string[]> = {
   client: ['bind9-dnsutils'],
 };
 
-/** Tools the namespace runner itself calls on the machine. */
-export const RUNNER_PACKAGES = ['iproute2', 'util-linux', 'openssl', 'procps'];
-
 /**
  * The directories a host of each role owns. In a VM they are simply its own; in the namespace lab
  * each is bind-mounted from the host's directory under .chatlab/hosts, so N hosts share one

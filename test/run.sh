@@ -11,8 +11,10 @@ npm run -s build
 npm run -s typecheck
 node dist/chatlab.js generate --check
 
-# Test tools beyond the lab's own packages (which `chatlab up` installs).
-bash provision/shell/packages.sh shellcheck vagrant bind9-dnsutils git
+# Test tools beyond the lab's own packages (which `chatlab up` installs): provision/host-commands.ts.
+list=$(node dist/chatlab.js packages test)
+mapfile -t packages <<<"$list"
+bash provision/shell/packages.sh "${packages[@]}"
 
 # CHATLAB_TEST_LAB=NAME (with CHATLAB_TEST_SUBNET=CIDR the first time) runs the lab tests on a
 # named lab instead of the default one, e.g. while others use the default lab on this machine.
@@ -25,6 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 node dist/chatlab.js "${lab[@]}" up ${CHATLAB_TEST_SUBNET:+--subnet "$CHATLAB_TEST_SUBNET"}
+node dist/chatlab.js packages --check test
 
 # One file at a time: the lab tests share one lab and some of them take hosts down on purpose.
 node --import tsx --test --test-concurrency=1 \

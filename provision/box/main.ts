@@ -7,6 +7,8 @@ import { DEFAULT_CACHE_DIR, currentInputs, ensureBox } from './build.ts';
 import { run, type Timing } from './exec.ts';
 import { DEFAULT_STATE_DIR, hostDown, hostUp } from './host.ts';
 import { BOX_NAME } from './spec.ts';
+import { LabError } from '../errors.ts';
+import { requireCommands } from '../preflight.ts';
 
 const USAGE = `usage: chatlab box [build] [--force] [--cache-dir DIR]   build the box or reuse the cached one; prints its path
        chatlab box add [--force] [--cache-dir DIR]       the same, then add it to Vagrant as '${BOX_NAME}'
@@ -79,6 +81,7 @@ export async function runBox(argv: string[]): Promise<number> {
     }
     if (cmd === 'build' || cmd === 'add') {
       if (process.getuid?.() !== 0) throw new Error('building the box needs root (loop devices, mounts, chroot)');
+      requireCommands(['box']);
       if (process.env[PRIVATE_MOUNTS] !== '1') return await inPrivateMountNamespace();
       const timings: Timing[] = [];
       const box = await ensureBox({ cacheDir: a.cacheDir, force: a.force, log, timings });
@@ -100,6 +103,7 @@ export async function runBox(argv: string[]): Promise<number> {
     }
     if (cmd === 'host' && (sub === 'up' || sub === 'down')) {
       if (process.getuid?.() !== 0) throw new Error('running libvirtd for qemu:///system needs root');
+      if (sub === 'up') requireCommands(['box']);
       if (sub === 'up') await hostUp(a.stateDir, log);
       else await hostDown(a.stateDir, log);
       return 0;
@@ -109,7 +113,7 @@ export async function runBox(argv: string[]): Promise<number> {
     return 64;
   } catch (e) {
     log(e instanceof Error ? e.message : String(e));
-    return 1;
+    return e instanceof LabError ? e.exitCode : 1;
   }
 }
 

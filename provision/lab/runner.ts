@@ -6,7 +6,9 @@ import { generateAll } from '../generate/index.ts';
 import { findDrift } from '../write.ts';
 import { ensureSecrets } from '../secrets.ts';
 import { secretsDir } from '../paths.ts';
-import { RUNNER_PACKAGES, ROLE_PACKAGES } from '../roles.ts';
+import { ROLE_PACKAGES } from '../roles.ts';
+import { STEP_INSTALLS, type Step } from '../host-commands.ts';
+import { requireCommands } from '../preflight.ts';
 import { LabError, EX } from '../errors.ts';
 import { findHost, hostArgv, planNetns, type NetnsHost, type NetnsPlan } from './plan.ts';
 import { destroyNetwork, ensureNetwork, listNetns, setCable } from './network.ts';
@@ -64,11 +66,12 @@ async function provisionHost(ctx: LabContext, h: NetnsHost): Promise<void> {
 
 async function ensurePackages(ctx: LabContext): Promise<void> {
   const roles = new Set(ctx.lab.hosts.map((h) => h.role));
-  const packages = [...RUNNER_PACKAGES, ...[...roles].flatMap((r) => ROLE_PACKAGES[r])];
+  const packages = [...STEP_INSTALLS.lab, ...[...roles].flatMap((r) => ROLE_PACKAGES[r])];
   await run(['bash', path.join(ctx.assetsRoot, 'provision', 'shell', 'packages.sh'), ...packages], {
     stderr: ['pipe', 'inherit'],
     timeout: 30 * 60_000,
   });
+  requireCommands(['lab', ...[...roles].map((r): Step => `role:${r}`)]);
 }
 
 async function checkLogins(ctx: LabContext, deadlineMs: number, only?: string): Promise<void> {
