@@ -91,7 +91,7 @@ const BASE_COMMANDS: Record<string, string[]> = {
     'readlink', 'rm', 'sleep', 'sort', 'stat', 'tail', 'timeout', 'tr'],
   dash: ['sh'],
   diffutils: ['cmp'],
-  dpkg: ['dpkg', 'dpkg-query'],
+  dpkg: ['dpkg', 'dpkg-query', 'update-alternatives'],
   findutils: ['find'],
   grep: ['grep'],
   iproute2: ['ip', 'ss'],
