@@ -60,7 +60,7 @@ install_host_packages() {
 # vagrant-libvirt redraws its upload progress thousands of times on one \r-separated line.
 quiet_progress() { grep --line-buffered -av 'Progress: [0-9]*%'; }
 
-vagrant_up() { timeout --kill-after=30 1200 vagrant up --provider=libvirt 2>&1 | quiet_progress; }
+vagrant_up() { timeout --kill-after=30 1800 vagrant up --provider=libvirt 2>&1 | quiet_progress; }
 
 machines() { timeout 120 vagrant status --machine-readable | awk -F, '$3 == "state" { print $2 }'; }
 
@@ -95,7 +95,7 @@ HOST_UP=1
 step "leftovers of an earlier run" 180 "${BOX[@]}" host down
 step "libvirt up" 120 "${BOX[@]}" host up
 VMS_MAYBE=1
-step "vagrant up" 1200 vagrant_up
+step "vagrant up" 1800 vagrant_up
 step "guest checks" 300 check_guests
 if [ -f "$SMOKE" ]; then step "smoke test" 600 bash "$SMOKE"; fi
 step "vagrant destroy" 300 vagrant destroy -f

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Account } from './worker.ts';
+import type { EjabberdStorage as Storage } from '../provision/model.ts';
 
 export interface LabStatus {
   caFile: string;
@@ -64,9 +65,9 @@ export class BenchLab {
   }
 
   /** `chatlab up` to all logins OK; returns its wall time. */
-  async up(nodes: number): Promise<number> {
-    const { ms } = await this.chatlab(['up', '--nodes', String(nodes), '--subnet', this.subnet], 300_000, 'up');
-    this.log(`lab ${this.name}: up with ${nodes} ejabberd node(s) in ${(ms / 1000).toFixed(1)} s`);
+  async up(nodes: number, storage: Storage = 'sql'): Promise<number> {
+    const { ms } = await this.chatlab(['up', '--nodes', String(nodes), '--subnet', this.subnet, '--storage', storage], 300_000, 'up');
+    this.log(`lab ${this.name}: up with ${nodes} ejabberd node(s) on ${storage} in ${(ms / 1000).toFixed(1)} s`);
     return ms;
   }
 

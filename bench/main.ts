@@ -104,6 +104,7 @@ async function measureLab(lab: BenchLab, cfg: Config, results: BenchResults, nod
   const status = await lab.status();
   const accounts = await lab.registerAccounts(status);
   const servers: Server[] = isMain ? ['ejabberd', 'prosody'] : ['ejabberd'];
+  let mnesiaAfter: { common: Omit<Job, 'phase'>; waiting: number } | undefined;
   for (const server of servers) {
     const { domain, address } = serverTarget(status, server);
     const common = { server, nodes, address, caFile: status.caFile, rsxcc: resolve('dist/rsxcc.js'), accounts: accounts[domain]! };
@@ -127,6 +128,7 @@ async function measureLab(lab: BenchLab, cfg: Config, results: BenchResults, nod
       log(`unread: ${waiting.join(', ')} waiting via ${server} (${nodes} node(s))`);
       results.drain.push(...(await inClient<BenchResults['drain']>(lab, { ...common, phase: 'drain', waiting, emptyRuns: cfg.emptyRuns, withPeer: true }, 1_200_000)));
     });
+    if (isMain && server === 'ejabberd') mnesiaAfter = { common, waiting: Math.max(...cfg.unread) };
     if (isMain) {
       await attempt('capacity', async () => {
         const { runLoad, writeReport } = await import('../provision/load/run.ts');
@@ -151,6 +153,22 @@ async function measureLab(lab: BenchLab, cfg: Config, results: BenchResults, nod
         results.listen.push(...(await inClient<BenchResults['listen']>(lab, job, (cfg.idleS + 2 * cfg.loadS + 300) * 1000)));
       });
     }
+  }
+  // The same drain on Mnesia, in the same run: what the database costs (or saves) a reader.
+  if (mnesiaAfter) {
+    const { common, waiting } = mnesiaAfter;
+    try {
+      await lab.down();
+      await lab.up(nodes, 'mnesia');
+      const onMnesia = await lab.registerAccounts(await lab.status());
+      log(`unread: ${waiting} waiting via ejabberd on Mnesia (${nodes} node(s))`);
+      const job: Job = { ...common, accounts: onMnesia[common.accounts.drain.jid.split('@')[1]!]!, phase: 'drain', waiting: [waiting], emptyRuns: 0, withPeer: true };
+      const rows = await inClient<BenchResults['drain']>(lab, job, 1_200_000);
+      results.drain.push(...rows.map((r) => ({ ...r, storage: 'mnesia' as const })));
+    } catch (error) {
+      results.notes.push(`unread on Mnesia with ${nodes} ejabberd node(s) failed: ${(error as Error).message}`);
+    }
+    save();
   }
 }
 

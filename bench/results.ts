@@ -21,6 +21,8 @@ export interface SendResult {
 export interface DrainResult {
   server: Server;
   nodes: number;
+  /** ejabberd's storage when it is not the lab's default (SQL): the same drain on Mnesia. */
+  storage?: 'mnesia';
   tool: Tool;
   waiting: number;
   /** Start to exit (rsxcc), start to the last message printed (go-sendxmpp never exits by itself). */
@@ -72,7 +74,8 @@ export interface Row {
   target: string;
 }
 
-const where = (server: Server, nodes: number) => (server === 'ejabberd' ? `ejabberd x${nodes} (HAProxy)` : 'prosody');
+const where = (server: Server, nodes: number, storage?: 'mnesia') =>
+  server === 'ejabberd' ? `ejabberd x${nodes} (HAProxy${storage === 'mnesia' ? ', Mnesia' : ''})` : 'prosody';
 
 function sendRows(send: SendResult): Row[] {
   const ours = median(send.rsxccMs);
@@ -96,9 +99,9 @@ function sendRows(send: SendResult): Row[] {
 function drainRows(drains: DrainResult[], sends: SendResult[]): Row[] {
   const rows: Row[] = [];
   const find = (d: DrainResult, tool: Tool) =>
-    drains.find((other) => other.tool === tool && other.server === d.server && other.nodes === d.nodes && other.waiting === d.waiting);
+    drains.find((other) => other.tool === tool && other.server === d.server && other.nodes === d.nodes && other.waiting === d.waiting && other.storage === d.storage);
   for (const ours of drains.filter((d) => d.tool === 'rsxcc')) {
-    const place = where(ours.server, ours.nodes);
+    const place = where(ours.server, ours.nodes, ours.storage);
     const oursMs = median(ours.wallMs);
     if (ours.waiting === 0) {
       const ownSend = sends.find((s) => s.server === ours.server && s.nodes === ours.nodes);

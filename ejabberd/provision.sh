@@ -14,9 +14,11 @@ C2S_PORT='5222'
 SEED_NODE='ejabberd@ejabberd1.lab.chat.test'
 ACCOUNTS='alice bob carol'
 JOIN_TIMEOUT='600'
+SQL_HOST='db.lab.chat.test'
+SQL_PORT='3306'
 
 [ -f "$HERE/$ROLE_HOST/ejabberdctl.cfg" ] || die "no ejabberd node named $ROLE_HOST in this lab"
-ensure_packages ejabberd nftables
+ensure_packages ejabberd erlang-p1-mysql mariadb-client nftables
 install_block "$ROOT/lab/hosts" /etc/hosts || true
 NODE=$(sed -n 's/^ERLANG_NODE=//p' "$HERE/$ROLE_HOST/ejabberdctl.cfg")
 ADDRESS=$(awk -v h="$ROLE_HOST" '$3 == h { print $1 }' "$ROOT/lab/hosts")
@@ -29,18 +31,32 @@ install_file "$SECRETS/$DOMAIN.pem" "/etc/ejabberd/certs/$DOMAIN.pem" 640 root:e
 # One random cookie for the whole lab, made once on the workstation: no copying between nodes.
 install_file "$SECRETS/erlang.cookie" /var/lib/ejabberd/.erlang.cookie 400 ejabberd:ejabberd && changed=1
 install_dir /var/lib/ejabberd 700 ejabberd:ejabberd
-firewall_changed=0
-install_file "$HERE/chatlab.nft" /etc/ejabberd/chatlab.nft 644 root:root && firewall_changed=1
-if [ $firewall_changed = 1 ] || ! nft list table inet chatlab >/dev/null 2>&1; then
-  nft -f /etc/ejabberd/chatlab.nft
-  log "firewall: Erlang distribution for the cluster only, PROXY port for HAProxy only"
-  CHANGES=$((CHANGES + 1))
+load_firewall "$HERE/chatlab.nft" /etc/ejabberd/chatlab.nft ejabberd.service && changed=1
+# printf is a builtin: the password never appears in a process's arguments.
+sql_password=$(cat "$SECRETS/sql/ejabberd.password")
+tmp=$(mktemp)
+printf 'sql_password: "%s"\n' "$sql_password" >"$tmp"
+install_file "$tmp" /etc/ejabberd/sql-password.yml 640 root:ejabberd && changed=1
+printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword=%s\nssl-ca=%s\nssl-verify-server-cert\n' \
+  "$SQL_HOST" "$SQL_PORT" ejabberd "$sql_password" /etc/ejabberd/certs/lab-ca.crt >"$tmp"
+install_file "$tmp" /etc/ejabberd/sql-client.cnf 600 root:root || true
+rm -f "$tmp"
+install_file "$SECRETS/ca.crt" /etc/ejabberd/certs/lab-ca.crt 644 root:ejabberd && changed=1
+if [ "$NODE" = "$SEED_NODE" ]; then
+  # The db host may still be booting (any start order works): a bounded wait for it.
+  sql() { mariadb --defaults-extra-file=/etc/ejabberd/sql-client.cnf ejabberd "$@"; }
+  deadline=$((SECONDS + JOIN_TIMEOUT))
+  until sql -e 'SELECT 1' >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || die "the database on $SQL_HOST did not answer within $JOIN_TIMEOUT s"
+    sleep 1
+  done
+  if [ "$(sql -N -e "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='ejabberd'")" = 0 ]; then
+    sql </usr/share/ejabberd/sql/mysql.sql
+    log "loaded ejabberd's schema into ejabberd on $SQL_HOST"
+    CHANGES=$((CHANGES + 1))
+  fi
 fi
-if have_systemd; then
-  # Rules live in the kernel: loaded again before every start of ejabberd, a reboot's
-  # included, so that the node never listens unfiltered until the next provisioning.
-  systemd_dropin ejabberd.service chatlab-firewall "ExecStartPre=+/usr/sbin/nft -f /etc/ejabberd/chatlab.nft" && changed=1
-fi
+
 install_dir /var/log/ejabberd 750 ejabberd:ejabberd
 install_dir /run/ejabberd 755 ejabberd:ejabberd
 run_service ejabberd ejabberd.service "$changed" -- \

@@ -5,10 +5,12 @@ pidfile = "/run/prosody/prosody.pid"
 -- Prosody 0.12's native epoll loop: no libevent layer, and no select() cap at 1,024 sockets.
 network_backend = "epoll"
 
+plugin_paths = { "/etc/prosody/chatlab-modules" }
 modules_enabled = {
   "roster"; "saslauth"; "tls"; "disco"; "ping"; "time"; "version";
   "offline";  -- offline storage (XEP-0160)
   "smacks";   -- stream management (XEP-0198)
+  "chatlab_unacked";  -- a dead session's unacknowledged messages: redelivered or stored, never bounced
   "mam";      -- message archive (XEP-0313)
   "limits";
 }
@@ -42,6 +44,10 @@ archive_expires_after = "1w"
 default_archive_policy = false
 -- Unacknowledged stanzas of a closed session go back to offline storage promptly.
 smacks_hibernation_time = 60
+-- The queue of unacknowledged stanzas is a ring: past its size (default 500) the oldest are
+-- overwritten and lost if the session dies. A whole offline flush must fit, and as much again
+-- of live traffic; entries cost memory only while unacknowledged.
+smacks_max_queue_size = 40000
 
 -- Production level: at info every connection writes lines (a debug log once grew to 67 MB).
 log = {

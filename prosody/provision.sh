@@ -15,25 +15,10 @@ C2S_PORT='5222'
 DATABASE='prosody'
 ACCOUNTS='alice bob carol'
 
-ensure_packages prosody lua-dbi-mysql mariadb-server
+ensure_packages prosody lua-dbi-mysql mariadb-server mariadb-client
 install_block "$ROOT/lab/hosts" /etc/hosts || true
 
-db_changed=0
-install_file "$HERE/mariadb.cnf" /etc/mysql/mariadb.conf.d/90-chatlab.cnf 644 root:root && db_changed=1
-install_dir /run/mysqld 755 mysql:mysql
-install_dir /var/log/mysql 750 mysql:adm
-if [ ! -d /var/lib/mysql/mysql ]; then
-  install_dir /var/lib/mysql 755 mysql:mysql
-  mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >/dev/null
-  log "initialised /var/lib/mysql"
-  CHANGES=$((CHANGES + 1))
-fi
-run_service mariadb mariadb.service "$db_changed" -- mariadbd --user=mysql
-deadline=$((SECONDS + 60))
-until mariadb-admin --protocol=socket ping >/dev/null 2>&1; do
-  [ $SECONDS -lt $deadline ] || die "MariaDB did not answer on its socket within 60 s"
-  sleep 0.2
-done
+start_mariadb "$HERE/mariadb.cnf" 0
 if [ -z "$(mariadb -N -e "SELECT 1 FROM mysql.global_priv WHERE User='prosody' AND Host='localhost'")" ]; then
   mariadb <"$HERE/mariadb-setup.sql"
   log "created database $DATABASE and its unix_socket user"
@@ -42,6 +27,7 @@ fi
 
 changed=0
 install_file "$HERE/prosody.cfg.lua" /etc/prosody/prosody.cfg.lua 640 root:prosody && changed=1
+install_file "$HERE/mod_chatlab_unacked.lua" /etc/prosody/chatlab-modules/mod_chatlab_unacked.lua 644 root:root && changed=1
 install_file "$SECRETS/$DOMAIN.crt" "/etc/prosody/certs/$DOMAIN.crt" 644 root:prosody && changed=1
 install_file "$SECRETS/$DOMAIN.key" "/etc/prosody/certs/$DOMAIN.key" 640 root:prosody && changed=1
 install_dir /run/prosody 755 prosody:prosody

@@ -80,7 +80,7 @@ export interface HostCommand {
   systemdOnly?: true;
 }
 
-const ROLES = ['role:haproxy', 'role:prosody', 'role:ejabberd', 'role:client'] as const;
+const ROLES = ['role:haproxy', 'role:prosody', 'role:ejabberd', 'role:db', 'role:client'] as const;
 /** Packages every step's machine has (MACHINE_BASE, ROLE_BASE and the box alike): their commands
  *  may run anywhere. */
 const EVERYWHERE: readonly Step[] = ['lab', 'test', 'bench', 'box', 'vm-stage', 'guest', ...ROLES];
@@ -118,12 +118,12 @@ const OWN_COMMANDS: [string, string, Step[]][] = [
   ['named-checkzone', 'bind9-utils', ['role:haproxy', 'test']],
   ['named', 'bind9', ['role:haproxy']],
   ['prosodyctl', 'prosody', ['role:prosody', 'test']],
-  // mariadb-server depends on the client and server-core packages that own these three.
-  ['mariadb', 'mariadb-server', ['role:prosody']],
-  ['mariadb-admin', 'mariadb-server', ['role:prosody']],
-  ['mariadb-install-db', 'mariadb-server', ['role:prosody']],
+  // mariadb-client and mariadb-server depend on the -core packages that own these three.
+  ['mariadb', 'mariadb-client', ['role:prosody', 'role:ejabberd', 'role:db']],
+  ['mariadb-admin', 'mariadb-server', ['role:prosody', 'role:db']],
+  ['mariadb-install-db', 'mariadb-server', ['role:prosody', 'role:db']],
   ['ejabberdctl', 'ejabberd', ['role:ejabberd']],
-  ['nft', 'nftables', ['role:ejabberd']],
+  ['nft', 'nftables', ['role:ejabberd', 'role:db']],
   ['ping', 'iputils-ping', ['vm-stage']],
   ['debootstrap', 'debootstrap', ['box']],
   ['sfdisk', 'fdisk', ['box']],
@@ -147,7 +147,7 @@ const OWN_COMMANDS: [string, string, Step[]][] = [
 export const HOST_COMMANDS: readonly HostCommand[] = [
   ...Object.entries(BASE_COMMANDS).flatMap(([pkg, commands]) => commands.map((command) => ({ command, package: pkg, steps: EVERYWHERE }))),
   ...OWN_COMMANDS.map(([command, pkg, steps]) => ({ command, package: pkg, steps })),
-  { command: 'systemctl', package: 'systemd', steps: ['guest', 'lab', 'role:haproxy', 'role:prosody', 'role:ejabberd'], systemdOnly: true },
+  { command: 'systemctl', package: 'systemd', steps: ['guest', 'lab', 'role:haproxy', 'role:prosody', 'role:ejabberd', 'role:db'], systemdOnly: true },
 ];
 
 /** The row for a command, if the table has one. */

@@ -6,11 +6,12 @@ export const lab: LabSpec = {
   zone: 'chat.test',
   hostLabel: 'lab',
   subnet: '192.168.56.0/21',
-  offsets: { workstation: 1, haproxy: 10, prosody: 11, ejabberdBase: 20, client: 100 },
+  offsets: { workstation: 1, haproxy: 10, prosody: 11, db: 12, ejabberdBase: 20, client: 100 },
   domains: { prosody: 'prosody.chat.test', ejabberd: 'ejabberd.chat.test' },
   ejabberdNodes: 2,
+  storage: 'sql',
   accounts: ['alice', 'bob', 'carol'],
-  ports: { c2s: 5222, c2sProxied: 5322, erlangDist: 5210, dns: 53 },
+  ports: { c2s: 5222, c2sProxied: 5322, erlangDist: 5210, dns: 53, sql: 3306 },
   // Sized for the capacity targets (2,000 sessions through HAProxy, 1,500 on Prosody): a node that
   // takes over a dead peer's sessions needs one descriptor each, HAProxy two per session (client and
   // server side), so 8,000 sessions need 16,000+ descriptors there. The servers' login default of
@@ -19,7 +20,7 @@ export const lab: LabSpec = {
   erlang: { netTicktime: 8 },
   vagrant: {
     box: 'debian/bookworm64',
-    memoryMb: { haproxy: 512, prosody: 768, ejabberd: 1024 },
+    memoryMb: { haproxy: 512, prosody: 768, ejabberd: 1024, db: 768 },
     cpus: 1,
   },
 };

@@ -15,10 +15,10 @@ import { requireCommands } from './preflight.ts';
 
 const USAGE = `usage: chatlab generate [--check]
        chatlab secrets
-       chatlab [--lab NAME] up [--nodes N] [--subnet CIDR]
+       chatlab [--lab NAME] up [--nodes N] [--subnet CIDR] [--storage sql|mnesia]
        chatlab [--lab NAME] down [--wipe] | status [-o json] | recover
        chatlab [--lab NAME] exec HOST -- CMD [ARG...]
-       chatlab [--lab NAME] kill|start|cut|heal HOST
+       chatlab [--lab NAME] kill HOST [SERVICE] | start|cut|heal HOST
        chatlab [--lab NAME] load [--server ejabberd|prosody] [--users N] [--rate N] [--duration S] ...   (chatlab load -h)
        chatlab box [build|add|hash|host up|host down] ...   (the libvirt Vagrant box; chatlab box -h)
        chatlab packages [--check] STEP   (STEP: ${MACHINE_STEPS.join(', ')}) the Debian packages a step installs / check its commands`;
@@ -75,11 +75,13 @@ const commands: Record<string, Command> = {
     return 0;
   },
   async up(args) {
-    const { values } = parseArgs({ args, options: { nodes: { type: 'string' }, subnet: { type: 'string' } } });
+    const { values } = parseArgs({ args, options: { nodes: { type: 'string' }, subnet: { type: 'string' }, storage: { type: 'string' } } });
     const nodes = values.nodes === undefined ? undefined : Number(values.nodes);
     if (nodes !== undefined && !Number.isInteger(nodes)) throw usageError(`--nodes takes a whole number, not ${values.nodes}`);
+    const { storage } = values;
+    if (storage !== undefined && storage !== 'sql' && storage !== 'mnesia') throw usageError(`--storage takes sql or mnesia, not ${storage}`);
     requireRoot();
-    const ctx = await context({ nodes, subnet: values.subnet });
+    const ctx = await context({ nodes, subnet: values.subnet, storage });
     await materialize({ lab: ctx.lab, assetsRoot: ctx.assetsRoot, state: ctx.state });
     await up(ctx);
     return 0;
@@ -104,7 +106,13 @@ const commands: Record<string, Command> = {
     requireRoot();
     return execIn(await context(), args[0]!, args.slice(2));
   },
-  kill: hostCommand('kill', kill),
+  async kill(args) {
+    const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
+    if (positionals.length < 1 || positionals.length > 2) throw usageError('kill takes a host name and, optionally, one of its services');
+    requireRoot();
+    await kill(await context(), positionals[0]!, positionals[1]);
+    return 0;
+  },
   start: hostCommand('start', start),
   cut: hostCommand('cut', (ctx, host) => cable(ctx, host, false)),
   heal: hostCommand('heal', (ctx, host) => cable(ctx, host, true)),

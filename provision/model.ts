@@ -2,7 +2,11 @@
 // a Lab with every derived fact (addresses, host names, Erlang node names) computed in one place,
 // so generators and the runner never re-derive anything and cannot disagree.
 
-export type Role = 'haproxy' | 'prosody' | 'ejabberd' | 'client';
+export type Role = 'haproxy' | 'prosody' | 'ejabberd' | 'db' | 'client';
+
+/** Where ejabberd keeps users, rosters, offline messages and archives: the lab's MariaDB host, or
+ *  Mnesia beside each node (the original lab; it loses offline messages stored during a login). */
+export type EjabberdStorage = 'sql' | 'mnesia';
 
 export interface LabSpec {
   /** Short name: prefixes namespaces, bridge and Vagrant machines. */
@@ -14,9 +18,11 @@ export interface LabSpec {
   /** The private network. VirtualBox >= 6.1.28 only allows 192.168.56.0/21 for host-only nets. */
   subnet: string;
   /** Host part (offset from the network address) of each fixed host; ejabberd node i gets ejabberdBase + i. */
-  offsets: { workstation: number; haproxy: number; prosody: number; ejabberdBase: number; client: number };
+  offsets: { workstation: number; haproxy: number; prosody: number; db: number; ejabberdBase: number; client: number };
   domains: { prosody: string; ejabberd: string };
   ejabberdNodes: number;
+  /** `sql`: ejabberd on the \`db\` host's MariaDB (Mnesia keeps only cluster state); \`mnesia\`: no db host. */
+  storage: EjabberdStorage;
   /** Demo accounts, created on both domains. */
   accounts: string[];
   ports: {
@@ -27,6 +33,8 @@ export interface LabSpec {
     /** Erlang distribution (ERL_DIST_PORT: fixed port, no epmd). */
     erlangDist: number;
     dns: number;
+    /** MariaDB on the db host, TLS required, reachable from the ejabberd nodes only. */
+    sql: number;
   };
   limits: {
     /** Offline messages kept per user; beyond it the server bounces new ones with an error. */
@@ -79,6 +87,8 @@ export interface Lab {
   haproxy: Host;
   prosody: Host;
   client: Host;
+  /** The MariaDB host of ejabberd's SQL storage; absent with storage 'mnesia'. */
+  db: Host | undefined;
   ejabberd: EjabberdNode[];
   /** The DNS server every host (and the workstation) asks. */
   dnsServer: Host;
@@ -115,6 +125,7 @@ export function resolveLab(spec: LabSpec): Lab {
   const haproxy = host('haproxy', 'haproxy', spec.offsets.haproxy);
   const prosody = host('prosody', 'prosody', spec.offsets.prosody);
   const client = host('client', 'client', spec.offsets.client, false);
+  const db = spec.storage === 'sql' ? host('db', 'db', spec.offsets.db) : undefined;
   const ejabberd = Array.from({ length: spec.ejabberdNodes }, (_, i): EjabberdNode => {
     const h = host(`ejabberd${i + 1}`, 'ejabberd', spec.offsets.ejabberdBase + i + 1);
     return { host: h, index: i + 1, erlangNode: `ejabberd@${h.fqdn}` };
@@ -129,10 +140,11 @@ export function resolveLab(spec: LabSpec): Lab {
     prefixLength,
     networkAddress: formatIPv4(network),
     workstationAddress: at(spec.offsets.workstation),
-    hosts: [haproxy, prosody, ...ejabberd.map((n) => n.host), client],
+    hosts: [haproxy, prosody, ...(db ? [db] : []), ...ejabberd.map((n) => n.host), client],
     haproxy,
     prosody,
     client,
+    db,
     ejabberd,
     dnsServer: haproxy,
     accounts,

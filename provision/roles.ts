@@ -4,8 +4,10 @@ import type { Role } from './model.ts';
 
 export const ROLE_PACKAGES: Record<Role, string[]> = {
   haproxy: ['haproxy', 'bind9', 'bind9-utils'],
-  prosody: ['prosody', 'lua-dbi-mysql', 'mariadb-server'],
-  ejabberd: ['ejabberd', 'nftables'],
+  prosody: ['prosody', 'lua-dbi-mysql', 'mariadb-server', 'mariadb-client'],
+  // erlang-p1-mysql is only a Suggests of Debian's ejabberd; mariadb-client loads the schema.
+  ejabberd: ['ejabberd', 'erlang-p1-mysql', 'mariadb-client', 'nftables'],
+  db: ['mariadb-server', 'mariadb-client', 'nftables'],
   client: ['bind9-dnsutils'],
 };
 
@@ -18,6 +20,7 @@ export const ROLE_DIRS: Record<Role, string[]> = {
   haproxy: ['/etc/haproxy', '/run/haproxy', '/var/lib/haproxy', '/etc/bind', '/var/cache/bind', '/run/named'],
   prosody: ['/etc/prosody', '/var/lib/prosody', '/var/log/prosody', '/run/prosody', '/etc/mysql', '/var/lib/mysql', '/run/mysqld', '/var/log/mysql'],
   ejabberd: ['/etc/ejabberd', '/var/lib/ejabberd', '/var/log/ejabberd', '/run/ejabberd'],
+  db: ['/etc/mysql', '/var/lib/mysql', '/run/mysqld', '/var/log/mysql'],
   client: [],
 };
 

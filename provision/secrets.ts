@@ -1,4 +1,5 @@
-// Lab secrets: the Erlang cookie, account passwords, the lab CA and a certificate per domain.
+// Lab secrets: the Erlang cookie, account passwords, the lab CA and a certificate per domain (and,
+// with SQL storage, the db host's certificate and ejabberd's database password).
 // Made once into the git-ignored state directory (mode 600 files in a 700 directory) and reused,
 // so every node and every run sees the same ones; missing pieces are added, nothing is replaced.
 import { randomBytes } from 'node:crypto';
@@ -7,6 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Lab } from './model.ts';
 import { passwordFile, secretsDir } from './paths.ts';
+import { SQL_PASSWORD_SECRET } from './generate/db.ts';
 
 const exists = (file: string) => access(file).then(() => true, () => false);
 
@@ -41,10 +43,11 @@ async function ensureCa(dir: string, made: string[]): Promise<void> {
   made.push('ca.key', 'ca.crt');
 }
 
-async function ensureDomainCert(dir: string, domain: string, made: string[]): Promise<void> {
+async function ensureDomainCert(dir: string, domain: string, made: string[], address?: string): Promise<void> {
   if (await exists(path.join(dir, `${domain}.pem`))) return;
   const ext = path.join(dir, `${domain}.ext`);
-  await writeFile(ext, `subjectAltName=DNS:${domain}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
+  const names = [`DNS:${domain}`, ...(address ? [`IP:${address}`] : [])].join(',');
+  await writeFile(ext, `subjectAltName=${names}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
   await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
     '-keyout', `${domain}.key`, '-out', `${domain}.csr`, '-subj', `/CN=${domain}`], dir);
   await openssl(['x509', '-req', '-in', `${domain}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
@@ -68,6 +71,11 @@ export async function ensureSecrets(lab: Lab, state: string): Promise<string[]> 
   }
   await ensureCa(dir, made);
   for (const domain of [lab.spec.domains.prosody, lab.spec.domains.ejabberd]) await ensureDomainCert(dir, domain, made);
+  if (lab.db) {
+    // Erlang's TLS, upgrading ejabberd's MariaDB connection, checks the peer's address, not its name.
+    await ensureDomainCert(dir, lab.db.fqdn, made, lab.db.address);
+    if (await writeSecret(path.join(dir, SQL_PASSWORD_SECRET), randomToken(32))) made.push(SQL_PASSWORD_SECRET);
+  }
   // openssl honours the caller's umask: every file here ends up 600 regardless.
   for (const name of await readdir(dir, { recursive: true })) {
     const full = path.join(dir, name);

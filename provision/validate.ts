@@ -27,6 +27,7 @@ export function validateSpec(spec: LabSpec): string[] {
   }
   check(spec.domains.prosody !== spec.domains.ejabberd, 'domains: prosody and ejabberd must differ');
   check(Number.isInteger(spec.ejabberdNodes) && spec.ejabberdNodes >= 1 && spec.ejabberdNodes <= 9, `ejabberdNodes: ${spec.ejabberdNodes} must be an integer from 1 to 9`);
+  check(spec.storage === 'sql' || spec.storage === 'mnesia', `storage: "${spec.storage}" must be sql or mnesia`);
   check(spec.accounts.length > 0, 'accounts: at least one demo account is needed');
   for (const user of spec.accounts) check(LOCALPART.test(user), `accounts: "${user}" is not a simple JID localpart`);
   check(new Set(spec.accounts).size === spec.accounts.length, 'accounts: duplicates');
@@ -52,6 +53,7 @@ export function validateSpec(spec: LabSpec): string[] {
       spec.offsets.haproxy,
       spec.offsets.prosody,
       spec.offsets.client,
+      ...(spec.storage === 'sql' ? [spec.offsets.db] : []),
       ...Array.from({ length: Math.max(0, spec.ejabberdNodes) }, (_, i) => spec.offsets.ejabberdBase + i + 1),
     ];
     check(offsets.every((o) => Number.isInteger(o) && o > 0 && o < size - 1), `offsets: every host must fall inside ${spec.subnet} (not the network or broadcast address)`);

@@ -4,8 +4,41 @@ import type { EjabberdNode, Lab } from '../model.ts';
 import { dedent, generated, type GeneratedFile } from './file.ts';
 import { roleScript } from './script.ts';
 import { ROLE_PACKAGES } from '../roles.ts';
+import { SQL_DATABASE, SQL_PASSWORD_SECRET, SQL_USER } from './db.ts';
 
 export const certPath = (domain: string) => `/etc/ejabberd/certs/${domain}.pem`;
+const LAB_CA = '/etc/ejabberd/certs/lab-ca.crt';
+const SQL_SECRET_YML = '/etc/ejabberd/sql-password.yml';
+/** The mariadb client's own settings (host, account, CA): root only, for loading the schema. */
+const SQL_CLIENT_CNF = '/etc/ejabberd/sql-client.cnf';
+const SQL_SCHEMA = '/usr/share/ejabberd/sql/mysql.sql';
+
+/** ejabberd's storage: the lab's db host over TLS verified against the lab CA, or Mnesia. */
+function storageConfig(lab: Lab): string {
+  if (!lab.db) {
+    return dedent`
+      # Mnesia on every node (storage: mnesia in the model): offline messages stored on one node
+      # while another pops them for a login are lost (mod_offline_mnesia deletes the whole key).
+      auth_method: internal
+    `;
+  }
+  return dedent`
+    # Users, rosters, offline messages, archives and rooms in the db host's MariaDB; Mnesia keeps
+    # only the cluster's own state (sessions, routes). The password is a lab secret, installed by
+    # provisioning beside this file: nothing secret is committed.
+    default_db: sql
+    auth_method: sql
+    sql_type: mysql
+    sql_server: ${lab.db.fqdn}
+    sql_port: ${lab.spec.ports.sql}
+    sql_database: ${SQL_DATABASE}
+    sql_username: ${SQL_USER}
+    sql_ssl: true
+    sql_ssl_verify: true
+    sql_ssl_cafile: ${LAB_CA}
+    include_config_file: ${SQL_SECRET_YML}
+  `;
+}
 
 export function ejabberdConfig(lab: Lab): string {
   const { spec } = lab;
@@ -47,7 +80,7 @@ export function ejabberdConfig(lab: Lab): string {
     cache_size: ${spec.limits.maxSessions}
 
     s2s_access: none
-    auth_method: internal
+    ${storageConfig(lab)}
     # SCRAM: the server stores salted hashes, never the password.
     auth_password_format: scram
 
@@ -82,17 +115,19 @@ export function ejabberdConfig(lab: Lab): string {
       mod_offline:
         access_max_user_messages: max_user_offline_messages
       mod_stream_mgmt:
-        # Unacknowledged messages of a session that times out go back to offline storage.
-        resend_on_timeout: if_offline
-        # Beyond this many unacknowledged stanzas ejabberd ends the stream and bounces them instead
-        # of storing them: at the default 5,000, reading 10,000 offline messages lost 5,075 (the
-        # flush outruns any client's acknowledgements). Room for a whole flush and as much again.
-        max_ack_queue: ${spec.limits.offlinePerUser * 2}
+        # When a session ends, its unacknowledged messages are routed again (to the user's other
+        # session, or offline storage): if_offline and false bounce them to the sender as errors
+        # whenever the user has another session at that moment (the next rsxcc run already in).
+        resend_on_timeout: true
+        # Past this queue length ejabberd ends the stream and bounces everything unacknowledged
+        # (mgmt_resend false), whatever resend_on_timeout says: no bound, so never. What bounds
+        # the queue is ack_timeout: a client that stops answering <r/> for 60 s is disconnected
+        # and its queue routed again.
+        max_ack_queue: infinity
+        ack_timeout: 60
       # Upstream's shipped default: clients opt in (XEP-0313 prefs), nothing archived otherwise.
-      # The lab has no SQL for ejabberd, and Mnesia keeps the archive in a replicated DETS file:
-      # archiving every message made each one a cross-node disc transaction (the nodes at 71 %
-      # of a core each, 560 of 1,050 messages/s delivered; 27 % and all delivered without) and grows
-      # toward DETS's 2 GB limit, where ejabberd warns the table gets corrupted (78 MB a load run).
+      # Under Mnesia the archive is a replicated DETS file (2 GB at most) and each archived message
+      # a cross-node disc transaction; see README, Capacity.
       mod_mam:
         default: never
     `;
@@ -142,6 +177,37 @@ export function firewall(lab: Lab): string {
   `;
 }
 
+/** With SQL storage: the secret and the CA in place, and (seed node) the schema loaded once. */
+function sqlSteps(lab: Lab): string {
+  if (!lab.db) return '';
+  return dedent`
+    # printf is a builtin: the password never appears in a process's arguments.
+    sql_password=$(cat "$SECRETS/${SQL_PASSWORD_SECRET}")
+    tmp=$(mktemp)
+    printf 'sql_password: "%s"\\n' "$sql_password" >"$tmp"
+    install_file "$tmp" ${SQL_SECRET_YML} 640 root:ejabberd && changed=1
+    printf '[client]\\nhost=%s\\nport=%s\\nuser=%s\\npassword=%s\\nssl-ca=%s\\nssl-verify-server-cert\\n' \\
+      "$SQL_HOST" "$SQL_PORT" ${SQL_USER} "$sql_password" ${LAB_CA} >"$tmp"
+    install_file "$tmp" ${SQL_CLIENT_CNF} 600 root:root || true
+    rm -f "$tmp"
+    install_file "$SECRETS/ca.crt" ${LAB_CA} 644 root:ejabberd && changed=1
+    if [ "$NODE" = "$SEED_NODE" ]; then
+      # The db host may still be booting (any start order works): a bounded wait for it.
+      sql() { mariadb --defaults-extra-file=${SQL_CLIENT_CNF} ${SQL_DATABASE} "$@"; }
+      deadline=$((SECONDS + JOIN_TIMEOUT))
+      until sql -e 'SELECT 1' >/dev/null 2>&1; do
+        [ $SECONDS -lt $deadline ] || die "the database on $SQL_HOST did not answer within $JOIN_TIMEOUT s"
+        sleep 1
+      done
+      if [ "$(sql -N -e "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='${SQL_DATABASE}'")" = 0 ]; then
+        sql <${SQL_SCHEMA}
+        log "loaded ejabberd's schema into ${SQL_DATABASE} on $SQL_HOST"
+        CHANGES=$((CHANGES + 1))
+      fi
+    fi
+  `;
+}
+
 export function generateEjabberd(lab: Lab): GeneratedFile[] {
   const { spec } = lab;
   const seed = lab.ejabberd[0]!;
@@ -162,6 +228,7 @@ export function generateEjabberd(lab: Lab): GeneratedFile[] {
       SEED_NODE: seed.erlangNode,
       ACCOUNTS: spec.accounts.join(' '),
       JOIN_TIMEOUT: 600,
+      ...(lab.db && { SQL_HOST: lab.db.fqdn, SQL_PORT: spec.ports.sql }),
     }, dedent`
       [ -f "$HERE/$ROLE_HOST/ejabberdctl.cfg" ] || die "no ejabberd node named $ROLE_HOST in this lab"
       ensure_packages ${ROLE_PACKAGES.ejabberd.join(' ')}
@@ -177,18 +244,8 @@ export function generateEjabberd(lab: Lab): GeneratedFile[] {
       # One random cookie for the whole lab, made once on the workstation: no copying between nodes.
       install_file "$SECRETS/erlang.cookie" /var/lib/ejabberd/.erlang.cookie 400 ejabberd:ejabberd && changed=1
       install_dir /var/lib/ejabberd 700 ejabberd:ejabberd
-      firewall_changed=0
-      install_file "$HERE/chatlab.nft" /etc/ejabberd/chatlab.nft 644 root:root && firewall_changed=1
-      if [ $firewall_changed = 1 ] || ! nft list table inet chatlab >/dev/null 2>&1; then
-        nft -f /etc/ejabberd/chatlab.nft
-        log "firewall: Erlang distribution for the cluster only, PROXY port for HAProxy only"
-        CHANGES=$((CHANGES + 1))
-      fi
-      if have_systemd; then
-        # Rules live in the kernel: loaded again before every start of ejabberd, a reboot's
-        # included, so that the node never listens unfiltered until the next provisioning.
-        systemd_dropin ejabberd.service chatlab-firewall "ExecStartPre=+/usr/sbin/nft -f /etc/ejabberd/chatlab.nft" && changed=1
-      fi
+      load_firewall "$HERE/chatlab.nft" /etc/ejabberd/chatlab.nft ejabberd.service && changed=1
+      ${sqlSteps(lab)}
       install_dir /var/log/ejabberd 750 ejabberd:ejabberd
       install_dir /run/ejabberd 755 ejabberd:ejabberd
       run_service ejabberd ejabberd.service "$changed" -- \\

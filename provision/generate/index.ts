@@ -1,6 +1,7 @@
 // Every generated file of a lab, in one sorted list: the writer's and the checker's only input.
 import type { Lab } from '../model.ts';
 import type { GeneratedFile } from './file.ts';
+import { generateDb } from './db.ts';
 import { generateDns } from './dns.ts';
 import { generateEjabberd } from './ejabberd.ts';
 import { generateHaproxy } from './haproxy.ts';
@@ -9,7 +10,7 @@ import { generateProsody } from './prosody.ts';
 import { generateVagrantfile } from './vagrantfile.ts';
 
 /** Directories that hold nothing but generated files: anything else found there is stale. */
-export const GENERATED_DIRS = ['lab', 'prosody', 'ejabberd', 'haproxy'];
+export const GENERATED_DIRS = ['lab', 'prosody', 'ejabberd', 'haproxy', 'db'];
 
 export function generateAll(lab: Lab): GeneratedFile[] {
   const files = [
@@ -17,6 +18,7 @@ export function generateAll(lab: Lab): GeneratedFile[] {
     ...generateDns(lab),
     ...generateHaproxy(lab),
     ...generateProsody(lab),
+    ...generateDb(lab),
     ...generateEjabberd(lab),
     ...generateVagrantfile(lab),
   ];

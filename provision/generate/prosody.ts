@@ -3,9 +3,45 @@
 import type { Lab } from '../model.ts';
 import { dedent, generated, type GeneratedFile } from './file.ts';
 import { roleScript } from './script.ts';
+import { mariadbConfig } from './mariadb.ts';
 import { ROLE_PACKAGES } from '../roles.ts';
 
 export const DATABASE = 'prosody';
+const MODULE_DIR = '/etc/prosody/chatlab-modules';
+
+/**
+ * Prosody 0.12's mod_smacks puts a dead session's unacknowledged messages back into offline
+ * storage only when that session was the user's last: with any other session at that moment (the
+ * next \`rsxcc -s\` already logged in) it bounces each one to its sender (recipient-unavailable).
+ * This module, ahead of mod_smacks, gives each one to the user's other available sessions, or to
+ * offline storage; only a storage failure still bounces (the sender learns of it).
+ */
+export const unackedModule = dedent`
+  local st = require "util.stanza";
+  local jid_bare = require "util.jid".bare;
+
+  module:hook("delivery/failure", function(event)
+  	local session, stanza = event.session, event.stanza;
+  	if not session.username or stanza.name ~= "message" or stanza.attr.xmlns ~= nil then return end
+  	local kind = stanza.attr.type or "normal";
+  	if kind ~= "chat" and kind ~= "normal" then return end
+  	-- Archive results, and messages a MAM client fetches again: left to mod_smacks, as upstream.
+  	if stanza:get_child("result", "urn:xmpp:mam:2") then return end
+  	if session.mam_requested and stanza:get_child_with_attr("stanza-id", "urn:xmpp:sid:0", "by", jid_bare(session.full_jid)) then return end
+  	local user = prosody.hosts[module.host].sessions[session.username];
+  	local delivered = false;
+  	for _, other in pairs(user and user.sessions or {}) do
+  		if other ~= session and other.presence and (other.priority or 0) >= 0 then
+  			local copy = st.clone(stanza);
+  			copy.attr.to = other.full_jid;
+  			other.send(copy);
+  			delivered = true;
+  		end
+  	end
+  	if delivered then return true end
+  	return module:fire_event("message/offline/handle", { origin = session, username = session.username, stanza = stanza });
+  end, 1);
+`;
 
 export function prosodyConfig(lab: Lab): string {
   const { spec } = lab;
@@ -16,10 +52,12 @@ export function prosodyConfig(lab: Lab): string {
     -- Prosody 0.12's native epoll loop: no libevent layer, and no select() cap at 1,024 sockets.
     network_backend = "epoll"
 
+    plugin_paths = { "${MODULE_DIR}" }
     modules_enabled = {
       "roster"; "saslauth"; "tls"; "disco"; "ping"; "time"; "version";
       "offline";  -- offline storage (XEP-0160)
       "smacks";   -- stream management (XEP-0198)
+      "chatlab_unacked";  -- a dead session's unacknowledged messages: redelivered or stored, never bounced
       "mam";      -- message archive (XEP-0313)
       "limits";
     }
@@ -53,6 +91,10 @@ export function prosodyConfig(lab: Lab): string {
     default_archive_policy = false
     -- Unacknowledged stanzas of a closed session go back to offline storage promptly.
     smacks_hibernation_time = 60
+    -- The queue of unacknowledged stanzas is a ring: past its size (default 500) the oldest are
+    -- overwritten and lost if the session dies. A whole offline flush must fit, and as much again
+    -- of live traffic; entries cost memory only while unacknowledged.
+    smacks_max_queue_size = ${spec.limits.offlinePerUser * 2}
 
     -- Production level: at info every connection writes lines (a debug log once grew to 67 MB).
     log = {
@@ -73,15 +115,9 @@ export function generateProsody(lab: Lab): GeneratedFile[] {
   const domain = spec.domains.prosody;
   return [
     generated('prosody/prosody.cfg.lua', '--', 'prosody', prosodyConfig(lab)),
-    generated('prosody/mariadb.cnf', '#', 'prosody', dedent`
-      [mysqld]
+    generated('prosody/mariadb.cnf', '#', 'prosody', mariadbConfig(lab, dedent`
       # Socket only: the database is not on the network at all.
       skip-networking
-      socket = /run/mysqld/mysqld.sock
-      pid-file = /run/mysqld/mysqld.pid
-      character-set-server = utf8mb4
-      collation-server = utf8mb4_unicode_ci
-      innodb_buffer_pool_size = 128M
       # Prosody's SQL calls block its one event loop: an fsync per commit (logins, offline, MAM)
       # stalls every session. Flushed once a second instead; a crash of mariadbd alone loses nothing.
       innodb_flush_log_at_trx_commit = 2
@@ -90,9 +126,8 @@ export function generateProsody(lab: Lab): GeneratedFile[] {
       # (prosodyctl register side by side, or prosodyctl while the server writes) deadlock and one
       # of them fails. READ COMMITTED takes no gap locks; Prosody needs no more than that.
       transaction-isolation = READ-COMMITTED
-      max_connections = 100
-      open_files_limit = ${spec.limits.openFiles}
-    `),
+    `)),
+    generated('prosody/mod_chatlab_unacked.lua', '--', 'prosody', unackedModule),
     generated('prosody/mariadb-setup.sql', '--', 'prosody', dedent`
       CREATE DATABASE IF NOT EXISTS ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
       -- The prosody system user proves who it is through the socket; there is no password.
@@ -109,22 +144,7 @@ export function generateProsody(lab: Lab): GeneratedFile[] {
       ensure_packages ${ROLE_PACKAGES.prosody.join(' ')}
       install_block "$ROOT/lab/hosts" /etc/hosts || true
 
-      db_changed=0
-      install_file "$HERE/mariadb.cnf" /etc/mysql/mariadb.conf.d/90-chatlab.cnf 644 root:root && db_changed=1
-      install_dir /run/mysqld 755 mysql:mysql
-      install_dir /var/log/mysql 750 mysql:adm
-      if [ ! -d /var/lib/mysql/mysql ]; then
-        install_dir /var/lib/mysql 755 mysql:mysql
-        mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >/dev/null
-        log "initialised /var/lib/mysql"
-        CHANGES=$((CHANGES + 1))
-      fi
-      run_service mariadb mariadb.service "$db_changed" -- mariadbd --user=mysql
-      deadline=$((SECONDS + 60))
-      until mariadb-admin --protocol=socket ping >/dev/null 2>&1; do
-        [ $SECONDS -lt $deadline ] || die "MariaDB did not answer on its socket within 60 s"
-        sleep 0.2
-      done
+      start_mariadb "$HERE/mariadb.cnf" 0
       if [ -z "$(mariadb -N -e "SELECT 1 FROM mysql.global_priv WHERE User='prosody' AND Host='localhost'")" ]; then
         mariadb <"$HERE/mariadb-setup.sql"
         log "created database $DATABASE and its unix_socket user"
@@ -133,6 +153,7 @@ export function generateProsody(lab: Lab): GeneratedFile[] {
 
       changed=0
       install_file "$HERE/prosody.cfg.lua" /etc/prosody/prosody.cfg.lua 640 root:prosody && changed=1
+      install_file "$HERE/mod_chatlab_unacked.lua" ${MODULE_DIR}/mod_chatlab_unacked.lua 644 root:root && changed=1
       install_file "$SECRETS/$DOMAIN.crt" "/etc/prosody/certs/$DOMAIN.crt" 644 root:prosody && changed=1
       install_file "$SECRETS/$DOMAIN.key" "/etc/prosody/certs/$DOMAIN.key" 640 root:prosody && changed=1
       install_dir /run/prosody 755 prosody:prosody

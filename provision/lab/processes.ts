@@ -40,6 +40,24 @@ export async function killHost(h: NetnsHost): Promise<number> {
   return pids.length;
 }
 
+/** The process group a stat line names (the field after the parenthesised command name). */
+export const processGroup = (stat: string): number => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+
+/** A crash of one service of a host: SIGKILL to the process group its pid file records (run_service
+ *  starts each daemon as a group leader), members checked to be the host's own. */
+export async function killService(h: NetnsHost, name: string): Promise<number> {
+  const runDir = h.binds.find((b) => b.target === '/run/chatlab')!.source;
+  const leader = Number(await readFile(`${runDir}/${name}.pid`, 'utf8').catch(() => 'NaN'));
+  if (!Number.isInteger(leader)) return 0;
+  const members = [];
+  for (const pid of await hostPids(h)) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    if (stat !== undefined && processGroup(stat) === leader) members.push(pid);
+  }
+  for (const pid of members) signal(pid, 'SIGKILL');
+  return members.length;
+}
+
 /** Shutdown: SIGTERM, a bounded wait for a clean exit, then SIGKILL for what is left. */
 export async function stopHost(h: NetnsHost, graceMs = 10_000): Promise<number> {
   const pids = await hostPids(h);

@@ -13,7 +13,7 @@ import { LabError, EX } from '../errors.ts';
 import { findHost, hostArgv, planNetns, type NetnsHost, type NetnsPlan } from './plan.ts';
 import { destroyNetwork, ensureNetwork, listNetns, setCable } from './network.ts';
 import { prepareHostFs, readNameFiles, removeNetnsEtc, wipeHostState } from './hostfs.ts';
-import { killHost, stopHost } from './processes.ts';
+import { killHost, killService, stopHost } from './processes.ts';
 import { loginTargets, waitForLogins } from './ready.ts';
 import { run } from './run.ts';
 
@@ -130,10 +130,17 @@ export async function execIn(ctx: LabContext, hostName: string, command: string[
   return result.exitCode;
 }
 
-export async function kill(ctx: LabContext, hostName: string): Promise<void> {
+/** Power-off of a host, or the crash of one of its services (`chatlab kill prosody mariadb`). */
+export async function kill(ctx: LabContext, hostName: string, service?: string): Promise<void> {
   const h = hostOrFail(ctx, hostName);
   await requireLab(ctx);
-  ctx.log(`${hostName}: killed ${await killHost(h)} processes (SIGKILL)`);
+  if (service === undefined) {
+    ctx.log(`${hostName}: killed ${await killHost(h)} processes (SIGKILL)`);
+    return;
+  }
+  const killed = await killService(h, service);
+  if (killed === 0) throw new LabError(`${hostName} runs no service ${service}`, EX.unavailable);
+  ctx.log(`${hostName}: killed ${service}, ${killed} processes (SIGKILL)`);
 }
 
 /** Boots a host again: its role script starts what is not running (a node rejoins by itself). */

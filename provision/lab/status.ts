@@ -20,6 +20,9 @@ export interface LabStatus {
   workstationAddress: string;
   domains: Array<{ domain: string; server: string; connect: string }>;
   ports: Record<string, number>;
+  /** Where ejabberd keeps its data, and the host of its database (null with Mnesia). */
+  storage: string;
+  db: string | null;
   hosts: Array<{ name: string; role: string; address: string; fqdn: string; netns: string; up: boolean; cable: boolean; processes: Proc[] }>;
   ejabberd: Array<{ host: string; node: string; address: string; cluster: string[] | null }>;
   haproxy: Array<{ server: string; status: string }> | null;
@@ -85,6 +88,8 @@ export async function labStatus(ctx: LabContext): Promise<LabStatus> {
       return { domain, server: server.name, connect: `${server.address}:${lab.spec.ports.c2s}` };
     }),
     ports: { ...lab.spec.ports },
+    storage: lab.spec.storage,
+    db: lab.db?.name ?? null,
     hosts,
     ejabberd,
     haproxy: existing.has(haproxyHost.netns) ? await haproxyServers(haproxySocket) : null,

@@ -197,6 +197,44 @@ stop_daemon() {
   log "stopped $name (pid $pid)"
 }
 
+# load_firewall SRC DST UNIT: the host's nftables table, installed from SRC as DST (in a directory
+# that is the host's own) and loaded now when it changed or is missing. Under systemd also before every start of UNIT: rules live in the kernel, so a reboot
+# loses them, and the service must never listen unfiltered until the next provisioning. Returns 0
+# when UNIT must restart (its drop-in changed), 1 when not.
+load_firewall() {
+  local src=$1 installed=$2 unit=$3 changed=1
+  if install_file "$src" "$installed" 644 root:root || ! nft list table inet chatlab >/dev/null 2>&1; then
+    nft -f "$installed"
+    log "firewall: loaded $installed"
+    CHANGES=$((CHANGES + 1))
+  fi
+  if have_systemd; then
+    systemd_dropin "$unit" chatlab-firewall "ExecStartPre=+/usr/sbin/nft -f $installed" && changed=0
+  fi
+  return $changed
+}
+
+# start_mariadb CNF RESTART: MariaDB with this role's settings, its data directory made once,
+# running and answering on its socket (bounded wait). RESTART=1 when something it reads changed.
+start_mariadb() {
+  local cnf=$1 restart=$2 deadline
+  install_file "$cnf" /etc/mysql/mariadb.conf.d/90-chatlab.cnf 644 root:root && restart=1
+  install_dir /run/mysqld 755 mysql:mysql
+  install_dir /var/log/mysql 750 mysql:adm
+  if [ ! -d /var/lib/mysql/mysql ]; then
+    install_dir /var/lib/mysql 755 mysql:mysql
+    mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >/dev/null
+    log "initialised /var/lib/mysql"
+    CHANGES=$((CHANGES + 1))
+  fi
+  run_service mariadb mariadb.service "$restart" -- mariadbd --user=mysql
+  deadline=$((SECONDS + 60))
+  until mariadb-admin --protocol=socket ping >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || die "MariaDB did not answer on its socket within 60 s"
+    sleep 0.2
+  done
+}
+
 # Vagrant's hostname step leaves a failed ifup@eth1 unit behind; nothing else should be failed.
 finish() {
   if have_systemd; then systemctl reset-failed 2>/dev/null || true; fi

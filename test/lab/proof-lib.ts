@@ -11,6 +11,7 @@ import { chatlab, chatlabArgv, ensureLab, labStatus } from './fixture.ts';
 import { projectRoot } from '../../provision/paths.ts';
 import type { LabStatus } from '../../provision/lab/status.ts';
 import type { ReceivedMessage } from '../../cli/output.ts';
+import type { Element } from '@xmpp/xml';
 
 export const rsxccBin = path.join(projectRoot, 'dist', 'rsxcc.js');
 export const EJABBERD = 'ejabberd.chat.test';
@@ -202,11 +203,11 @@ export const listener = (args: string[]) => new Background([...args, '-c']);
  * thing under test: scenarios that prove sending use the rsxcc command itself.
  */
 /** A session of rsxcc's own code logged in as `account` at `server` (host:port), for fast senders. */
-export async function openAs(lab: ProofLab, account: Account, server: string) {
+export async function openAs(lab: ProofLab, account: Account, server: string, onStanza?: (stanza: Element) => void) {
   const { openSession } = await import('../../cli/session.ts');
   const [host, port] = server.split(':') as [string, string];
   const password = (await readFile(account.passwordFile, 'utf8')).split('\n')[0]!;
-  return openSession({ jid: account.jid, password, server: { host, port: Number(port) }, caFile: lab.ca, timeoutMs: 20_000 });
+  return openSession({ jid: account.jid, password, server: { host, port: Number(port) }, caFile: lab.ca, timeoutMs: 20_000, onStanza });
 }
 
 export async function fillUnread(lab: ProofLab, from: Account, to: Account, bodies: readonly string[], server: string): Promise<void> {
@@ -415,17 +416,48 @@ export class Background {
   }
 }
 
-/** Offline messages stored for `user` in one node's own Mnesia copy (read without consuming them). */
-export async function offlineCountOnNode(host: string, account: Account): Promise<number> {
+/** SQL for a server's own database, run on the host that has it; stdout trimmed. */
+export async function sqlQuery(lab: ProofLab, domain: string, query: string): Promise<string> {
+  const [host, database] = domain === EJABBERD ? [lab.status.db, 'ejabberd'] : [lab.status.domains.find((d) => d.domain === PROSODY)!.server, 'prosody'];
+  assert.ok(host, 'the lab keeps ejabberd on SQL (storage: sql): it has a db host');
+  const r = await chatlab('exec', host, '--', 'mariadb', '-N', database, '-e', query);
+  assert.equal(r.exitCode, 0, `${query} on ${host}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/**
+ * Offline messages the server holds for `account`, counted in its database (not by any client):
+ * ejabberd's spool table on the db host, Prosody's offline archive store.
+ */
+export async function storedOffline(lab: ProofLab, account: Account): Promise<number> {
   const [user, domain] = account.jid.split('@') as [string, string];
-  const file = `/tmp/proof-offline-${Accounts.run}-${host}.txt`;
-  const r = await chatlab('exec', host, '--', 'ejabberdctl', 'dump_table', file, 'offline_msg');
-  assert.equal(r.exitCode, 0, `dump_table on ${host}: ${r.stdout}${r.stderr}`);
-  const cat = await chatlab('exec', host, '--', 'cat', file);
-  await chatlab('exec', host, '--', 'rm', '-f', file);
-  // Erlang's pretty printer breaks records where it likes: match across white space.
-  const record = new RegExp(`\\{offline_msg,\\s*\\{<<"${user}">>,\\s*<<"${domain.replace(/\./g, '\\.')}">>\\}`, 'g');
-  return cat.stdout.match(record)?.length ?? 0;
+  const query = domain === EJABBERD
+    ? `SELECT COUNT(*) FROM spool WHERE username='${user}'`
+    : `SELECT COUNT(*) FROM prosodyarchive WHERE host='${domain}' AND user='${user}' AND store='offline'`;
+  return Number(await sqlQuery(lab, domain, query));
+}
+
+/** The bodies of the offline messages the database holds for `account` (simple bodies only:
+ *  the scenarios' own, no markup to unescape). */
+export async function storedBodies(lab: ProofLab, account: Account): Promise<string[]> {
+  const [user, domain] = account.jid.split('@') as [string, string];
+  const query = domain === EJABBERD
+    ? `SELECT xml FROM spool WHERE username='${user}'`
+    : `SELECT value FROM prosodyarchive WHERE host='${domain}' AND user='${user}' AND store='offline'`;
+  return [...(await sqlQuery(lab, domain, query)).matchAll(/<body>([^<]*)<\/body>/g)].map((m) => m[1]!);
+}
+
+/** The stored count once it has stopped changing for `quietMs` (a server re-storing a dead
+ *  session's unacknowledged messages), bounded by `ms`. */
+export async function settledOffline(lab: ProofLab, account: Account, quietMs = 2_000, ms = 60_000): Promise<number> {
+  let last = await storedOffline(lab, account);
+  let since = Date.now();
+  await waitFor(`${account.jid}: stored count settles`, async () => {
+    const now = await storedOffline(lab, account);
+    if (now !== last) [last, since] = [now, Date.now()];
+    return Date.now() - since >= quietMs;
+  }, ms, 250);
+  return last;
 }
 
 /**

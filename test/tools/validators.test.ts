@@ -32,7 +32,7 @@ test('prosodyctl check config accepts prosody.cfg.lua', async () => {
 });
 
 test('shellcheck finds nothing in any provisioning script or the shell library', async () => {
-  await check('shellcheck', ['-x', 'prosody/provision.sh', 'ejabberd/provision.sh', 'haproxy/provision.sh', 'provision/shell/common.sh', 'provision/shell/packages.sh']);
+  await check('shellcheck', ['-x', 'prosody/provision.sh', 'ejabberd/provision.sh', 'haproxy/provision.sh', 'db/provision.sh', 'provision/shell/common.sh', 'provision/shell/packages.sh']);
 });
 
 test('vagrant validate accepts the Vagrantfile without any provider installed', { timeout: 120_000 }, async () => {

@@ -35,43 +35,76 @@ function literal(word: { Lit(): string } | undefined): string | undefined {
   return text === '' ? undefined : text;
 }
 
-/** Every external command a shell script runs, with the functions it (or what it sources) defines
- *  left out. */
-export function shellCommands(source: string, name: string, functions: Set<string> = new Set()): string[] {
-  const { syntax } = sh;
-  const file = syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(source, name);
-  const defined = new Set(functions);
-  const calls: string[][] = [];
-  syntax.Walk(file, (node) => {
-    if (!node) return true;
-    const type = syntax.NodeType(node);
-    if (type === 'FuncDecl') defined.add(node.Name.Value);
-    if (type === 'CallExpr' && node.Args.length > 0) calls.push(node.Args.map((w) => literal(w) ?? ''));
-    return true;
-  });
-  const found = new Set<string>();
-  for (const words of calls) {
-    let [command, ...args] = words;
-    while (command && WRAPPERS[command]) {
-      found.add(command);
-      const at = WRAPPERS[command]!(args);
-      [command, ...args] = at >= 0 ? args.slice(at) : [];
-    }
-    if (!command || command.includes('/') || SHELL_WORDS.has(command) || defined.has(command)) continue;
-    found.add(command);
-  }
-  return [...found].sort();
+/** A script's simple commands as argv (non-literal words empty), outside and inside its functions. */
+export interface ShellScript {
+  top: string[][];
+  functions: Map<string, string[][]>;
 }
 
-/** Shell functions a script defines (common.sh's, for the scripts that source it). */
-export function shellFunctions(source: string, name: string): Set<string> {
-  const { syntax } = sh;
-  const names = new Set<string>();
-  syntax.Walk(syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(source, name), (node) => {
-    if (node && syntax.NodeType(node) === 'FuncDecl') names.add(node.Name.Value);
+function callsIn(node: unknown): string[][] {
+  const calls: string[][] = [];
+  sh.syntax.Walk(node, (n) => {
+    if (n && sh.syntax.NodeType(n) === 'CallExpr' && n.Args.length > 0) calls.push(n.Args.map((w) => literal(w) ?? ''));
     return true;
   });
-  return names;
+  return calls;
+}
+
+export function parseShell(source: string, name: string): ShellScript {
+  const { syntax } = sh;
+  const file = syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(source, name);
+  const script: ShellScript = { top: [], functions: new Map() };
+  for (const stmt of file.Stmts) {
+    if (stmt.Cmd && syntax.NodeType(stmt.Cmd) === 'FuncDecl') continue;
+    script.top.push(...callsIn(stmt));
+  }
+  // Functions wherever they are defined (also inside an if): their names are not commands.
+  syntax.Walk(file, (n) => {
+    if (n && syntax.NodeType(n) === 'FuncDecl') script.functions.set(n.Name.Value, callsIn(n.Body));
+    return true;
+  });
+  return script;
+}
+
+/** The programs a call runs: through wrappers (`timeout 60 vagrant ...` runs vagrant, and timeout). */
+function programs(argv: string[]): string[] {
+  const found: string[] = [];
+  let [command, ...args] = argv;
+  while (command && WRAPPERS[command]) {
+    found.push(command);
+    const at = WRAPPERS[command]!(args);
+    [command, ...args] = at >= 0 ? args.slice(at) : [];
+  }
+  return command ? [...found, command] : found;
+}
+
+/**
+ * Every external command a script runs: its own calls and, through every function it calls (its
+ * own or those of a library it sources), theirs. A library's top level runs wherever it is sourced.
+ * A function no call names is not counted: it never runs.
+ */
+export function shellCommands(script: ShellScript, library?: ShellScript): string[] {
+  const functions = new Map([...(library?.functions ?? []), ...script.functions]);
+  const found = new Set<string>();
+  const expanded = new Set<string>();
+  const visit = (calls: string[][]) => {
+    for (const call of calls) {
+      // A function runs where it is called, and where it is handed to another (`trap f EXIT`,
+      // `step NAME 60 f`).
+      for (const word of call) {
+        const body = functions.get(word);
+        if (body && !expanded.has(word)) {
+          expanded.add(word);
+          visit(body);
+        }
+      }
+      for (const word of programs(call)) {
+        if (!functions.has(word) && !word.includes('/') && !SHELL_WORDS.has(word)) found.add(word);
+      }
+    }
+  };
+  visit([...script.top, ...(library?.top ?? [])]);
+  return [...found].sort();
 }
 
 // Each process call this project's TypeScript makes, by its shape: execa('x'), spawn('x'),

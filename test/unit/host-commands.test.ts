@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../provision/paths.ts';
 import { HOST_COMMANDS, available, commandRow, installList, MACHINE_STEPS, type Step } from '../../provision/host-commands.ts';
-import { read, shellCommands, shellFunctions, tsCommands, type Use } from './command-scan.ts';
+import { parseShell, read, shellCommands, tsCommands, type Use } from './command-scan.ts';
 
-const SERVER_ROLES: Step[] = ['role:haproxy', 'role:prosody', 'role:ejabberd'];
+const SERVER_ROLES: Step[] = ['role:haproxy', 'role:prosody', 'role:ejabberd', 'role:db'];
 
 /** Which step runs the commands of a file; the first match wins. */
 const STEP_OF: [RegExp, Step[]][] = [
@@ -21,8 +21,7 @@ const STEP_OF: [RegExp, Step[]][] = [
   [/^prosody\/provision\.sh$/, ['role:prosody']],
   [/^ejabberd\/provision\.sh$/, ['role:ejabberd']],
   [/^haproxy\/provision\.sh$/, ['role:haproxy']],
-  // Sourced by every role script, and by packages.sh on the machine.
-  [/^provision\/shell\/common\.sh$/, [...SERVER_ROLES, 'lab']],
+  [/^db\/provision\.sh$/, ['role:db']],
   [/^(provision\/|scripts\/)/, ['lab']],
   // rsxcc starts no process: anything found there has no step, so no row can cover it.
   [/^cli\//, []],
@@ -34,12 +33,17 @@ function uses(): Use[] {
   const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: projectRoot, encoding: 'utf8' })
     .split('\n')
     .filter(Boolean);
-  const common = shellFunctions(read(projectRoot, 'provision/shell/common.sh'), 'common.sh');
+  // The shell library: what its functions run counts for each script that sources it and calls them.
+  const library = 'provision/shell/common.sh';
+  const common = parseShell(read(projectRoot, library), library);
   const found: Use[] = [];
   for (const file of files) {
     const steps = stepsOf(file);
+    if (file === library) continue;
     if (file.endsWith('.sh') || file === '.ci/run') {
-      for (const command of shellCommands(read(projectRoot, file), file, common)) {
+      const source = read(projectRoot, file);
+      const sourcesLibrary = /\/common\.sh"?$/m.test(source);
+      for (const command of shellCommands(parseShell(source, file), sourcesLibrary ? common : undefined)) {
         for (const step of steps ?? []) found.push({ command, step, where: file });
         if (!steps?.length) found.push({ command, step: 'none' as Step, where: file });
       }
@@ -63,11 +67,14 @@ test('the scan sees commands where they are (premise: a broken scan cannot pass 
   assert.ok(has('libvirtd', 'provision/box/host.ts'), "'/usr/sbin/libvirtd' by its path");
   assert.ok(has('ip', 'provision/lab/network.ts'), 'the ip() helper');
   assert.ok(!all.some((u) => u.command === 'ensure_packages' || u.command === 'install_file'), "common.sh's functions are not commands");
+  assert.ok(has('apt-get', 'haproxy/provision.sh'), "what common.sh's ensure_packages runs counts for the scripts that call it");
+  assert.ok(has('mariadb-install-db', 'db/provision.sh') && !has('mariadb-install-db', 'haproxy/provision.sh'), 'only the callers of start_mariadb run it');
 });
 
 test('the shell scan: wrappers, pipelines, substitutions and functions', () => {
-  const script = 'f() { g; }\nx=$(timeout --kill-after=5 60 foo -a | bar)\nsetsid -f baz &\nf\n"$cmd" arg\ncd /\n/usr/bin/qux\n';
-  assert.deepEqual(shellCommands(script, 't.sh'), ['bar', 'baz', 'foo', 'g', 'setsid', 'timeout']);
+  const script = 'f() { g; }\nunused() { h; }\nx=$(timeout --kill-after=5 60 foo -a | bar)\nsetsid -f baz &\nf\n"$cmd" arg\ncd /\n/usr/bin/qux\nlib_f\n';
+  const library = parseShell('lib_f() { i; }\nlib_g() { j; }\ntop\n', 'lib.sh');
+  assert.deepEqual(shellCommands(parseShell(script, 't.sh'), library), ['bar', 'baz', 'foo', 'g', 'i', 'setsid', 'timeout', 'top']);
 });
 
 test('every command the code runs has a row that names the step running it', () => {

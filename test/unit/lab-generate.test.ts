@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { lab as spec } from '../../provision/lab.ts';
 import { defineLab } from '../../provision/validate.ts';
@@ -49,6 +50,8 @@ test('--check names a changed file, a missing one and one the model no longer ma
       [
         // Dropping a node changes every file that lists nodes...
         'Vagrantfile:differs',
+        'db/chatlab.nft:differs',
+        'db/provision.sh:differs',
         'ejabberd/chatlab.nft:differs',
         'ejabberd/ejabberd3/ejabberdctl.cfg:not generated',
         'haproxy/db.chat.test:differs',
@@ -93,7 +96,9 @@ test('the ejabberd firewall admits every node (and only them) to the Erlang port
   assert.doesNotMatch(nft, new RegExp(`dport ${spec.ports.c2s}\\b`), 'the client port stays open to all');
   // On a VM the rules are loaded before every start of ejabberd, not only at provisioning.
   const script = fileOf(generateAll(lab), 'ejabberd/provision.sh');
-  assert.match(script, /systemd_dropin ejabberd\.service chatlab-firewall "ExecStartPre=\+\/usr\/sbin\/nft -f \/etc\/ejabberd\/chatlab\.nft"/);
+  assert.match(script, /load_firewall "\$HERE\/chatlab\.nft" \/etc\/ejabberd\/chatlab\.nft ejabberd\.service/);
+  const common = readFileSync(path.join(projectRoot, 'provision/shell/common.sh'), 'utf8');
+  assert.match(common, /systemd_dropin "\$unit" chatlab-firewall "ExecStartPre=\+\/usr\/sbin\/nft -f \$installed"/);
 });
 
 test('every node name and every SRV target resolves in the zone', () => {
@@ -120,16 +125,41 @@ test('no secret is ever in a generated file: the cookie and passwords come from 
   assert.match(fileOf(files, 'prosody/mariadb-setup.sql'), /IDENTIFIED VIA unix_socket/);
 });
 
-test('ejabberd keeps a whole offline flush unacknowledged: a longer ack queue than the offline limit', () => {
-  // Past max_ack_queue ejabberd ends the stream and bounces the unacknowledged messages instead of
-  // storing them again: a reader of a full offline queue would lose its tail.
+test("a dead session's unacknowledged messages are routed again, never bounced, on both servers", () => {
+  // ejabberd bounces them past max_ack_queue (whatever resend_on_timeout says) and, unless
+  // resend_on_timeout is true, whenever the user has another session.
+  const files = generateAll(defineLab(spec));
+  const yml = fileOf(files, 'ejabberd/ejabberd.yml');
+  assert.match(yml, /^\s+resend_on_timeout: true$/m);
+  assert.match(yml, /^\s+max_ack_queue: infinity$/m);
+  // Prosody's queue is a ring that overwrites past its size: a whole offline flush must fit.
   for (const offlinePerUser of [100, spec.limits.offlinePerUser]) {
-    const yml = fileOf(generateAll(defineLab({ ...spec, limits: { ...spec.limits, offlinePerUser } })), 'ejabberd/ejabberd.yml');
-    const offline = Number(/max_user_offline_messages: (\d+)/.exec(yml)?.[1]);
-    const ackQueue = Number(/max_ack_queue: (\d+)/.exec(yml)?.[1]);
-    assert.equal(offline, offlinePerUser);
-    assert.ok(ackQueue > offline, `max_ack_queue ${ackQueue} must exceed max_user_offline_messages ${offline}`);
+    const cfg = fileOf(generateAll(defineLab({ ...spec, limits: { ...spec.limits, offlinePerUser } })), 'prosody/prosody.cfg.lua');
+    const queue = Number(/^smacks_max_queue_size = (\d+)$/m.exec(cfg)?.[1]);
+    assert.ok(queue >= 2 * offlinePerUser, `smacks_max_queue_size ${queue} holds a flush of ${offlinePerUser} and as much again`);
   }
+  assert.match(fileOf(files, 'prosody/prosody.cfg.lua'), /"chatlab_unacked";/);
+  assert.match(fileOf(files, 'prosody/mod_chatlab_unacked.lua'), /module:hook\("delivery\/failure", function\(event\)[\s\S]+message\/offline\/handle[\s\S]+end, 1\);/);
+});
+
+test('ejabberd on SQL: the db host over TLS verified against the lab CA, its password never in a generated file', () => {
+  const lab = defineLab(spec);
+  const files = generateAll(lab);
+  const yml = fileOf(files, 'ejabberd/ejabberd.yml');
+  for (const line of ['default_db: sql', 'auth_method: sql', `sql_server: ${lab.db!.fqdn}`, 'sql_ssl: true', 'sql_ssl_verify: true']) {
+    assert.match(yml, new RegExp(`^${line}$`, 'm'));
+  }
+  assert.doesNotMatch(yml, /^sql_password:/m);
+  const cnf = fileOf(files, 'db/mariadb.cnf');
+  assert.match(cnf, /^require_secure_transport = ON$/m);
+  assert.match(cnf, new RegExp(`^bind-address = ${lab.db!.address.replaceAll('.', '\\.')}$`, 'm'));
+  const nft = fileOf(files, 'db/chatlab.nft');
+  const nodes = lab.ejabberd.map((n) => n.host.address).join(', ');
+  assert.match(nft, new RegExp(`tcp dport ${spec.ports.sql} ip saddr \\{ ${nodes} \\} accept\\n\\s+tcp dport ${spec.ports.sql} reject`));
+  const mnesia = generateAll(defineLab({ ...spec, storage: 'mnesia' }));
+  assert.ok(!mnesia.some((f) => f.path.startsWith('db/')), 'storage mnesia: no db host');
+  assert.match(fileOf(mnesia, 'ejabberd/ejabberd.yml'), /^auth_method: internal$/m);
+  assert.doesNotMatch(fileOf(mnesia, 'ejabberd/ejabberd.yml'), /sql_/);
 });
 
 test('security-relevant settings: TLS required everywhere, admin surfaces off the network', () => {

@@ -11,11 +11,16 @@ const withSpec = (patch: (s: LabSpec) => void): LabSpec => {
   return copy;
 };
 
-test('the shipped lab validates and has the four Vagrant machines plus a client host', () => {
+test('the shipped lab validates and has the five Vagrant machines plus a client host', () => {
   assert.deepEqual(validateSpec(spec), []);
   const lab = defineLab(spec);
-  assert.deepEqual(lab.hosts.map((h) => h.name), ['haproxy', 'prosody', 'ejabberd1', 'ejabberd2', 'client']);
-  assert.deepEqual(lab.hosts.filter((h) => h.vagrant).map((h) => h.name), ['haproxy', 'prosody', 'ejabberd1', 'ejabberd2']);
+  assert.deepEqual(lab.hosts.map((h) => h.name), ['haproxy', 'prosody', 'db', 'ejabberd1', 'ejabberd2', 'client']);
+  assert.deepEqual(lab.hosts.filter((h) => h.vagrant).map((h) => h.name), ['haproxy', 'prosody', 'db', 'ejabberd1', 'ejabberd2']);
+});
+
+test('storage mnesia has no db host; any other storage is a model error', () => {
+  assert.deepEqual(defineLab(withSpec((s) => (s.storage = 'mnesia'))).hosts.map((h) => h.name), ['haproxy', 'prosody', 'ejabberd1', 'ejabberd2', 'client']);
+  assert.throws(() => defineLab(withSpec((s) => (s.storage = 'postgres' as never))), /storage: "postgres" must be sql or mnesia/);
 });
 
 test('addresses come from the subnet and the offsets; node names are resolvable long names', () => {

@@ -8,7 +8,7 @@ import { hostArgv, planNetns } from '../../provision/lab/plan.ts';
 const plan = planNetns(defineLab({ ...structuredClone(spec), ejabberdNodes: 9 }), '/state');
 
 test('one namespace per host plus a switch; interface names fit Linux limit of 15 characters', () => {
-  assert.equal(plan.hosts.length, 9 + 3);
+  assert.equal(plan.hosts.length, 9 + 4);
   const names = [plan.switchNetns, ...plan.hosts.map((h) => h.netns)];
   assert.equal(new Set(names).size, names.length);
   for (const dev of [plan.bridge, plan.workstationDevice, plan.workstationPort, ...plan.hosts.flatMap((h) => [h.device, h.switchPort])]) {

@@ -6,12 +6,15 @@ declare module 'mvdan-sh' {
   interface Node {
     Name: { Value: string };
     Args: Word[];
+    Body: Node;
+    Cmd: Node | null;
+    Stmts: Node[];
   }
   interface Syntax {
     LangBash: unknown;
     Variant(lang: unknown): unknown;
-    NewParser(...options: unknown[]): { Parse(source: string, name: string): unknown };
-    Walk(file: unknown, visit: (node: Node | null) => boolean): void;
+    NewParser(...options: unknown[]): { Parse(source: string, name: string): Node };
+    Walk(node: unknown, visit: (node: Node | null) => boolean): void;
     NodeType(node: Node): string;
   }
   const sh: { syntax: Syntax };

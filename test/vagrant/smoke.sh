@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the Vagrant lab, run from this machine over the lab's private network (the CI
 # stage calls it after `vagrant up`): rsxcc alice -> bob through HAProxy and on Prosody, then bob's
-# unread; ejabberd's firewall is reloaded whenever ejabberd starts; every ejabberd node sees the
-# whole cluster; SRV answers from the lab DNS.
+# unread (ejabberd's stored on the db VM); ejabberd's firewall is reloaded whenever ejabberd
+# starts; every ejabberd node sees the whole cluster; SRV answers from the lab DNS.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -20,6 +20,12 @@ for domain in prosody.chat.test ejabberd.chat.test; do
   body="vagrant smoke $(date -u +%s%N)"
   node dist/rsxcc.js -T 20 -j "alice@$domain" -P "$secrets/accounts/alice@$domain" -a "$secrets/ca.crt" \
     -x "${server[$domain]}" -t "bob@$domain" -m "$body" || fail "send on $domain"
+  if [ "$domain" = ejabberd.chat.test ]; then
+    # ejabberd keeps offline messages in the db VM's MariaDB, not in Mnesia.
+    stored=$(vagrant ssh db -c "sudo mariadb -N ejabberd -e \"SELECT COUNT(*) FROM spool WHERE username='bob'\"" 2>/dev/null | tr -d '\r')
+    [ "${stored:-0}" -ge 1 ] || fail "the message to bob@$domain is not in the db host's spool table"
+    echo "smoke: $domain: stored on the db host ($stored in bob's spool)"
+  fi
   got=$(node dist/rsxcc.js -T 20 -j "bob@$domain" -P "$secrets/accounts/bob@$domain" -a "$secrets/ca.crt" -x "${server[$domain]}" -s -o json)
   grep -qF "\"body\":\"$body\"" <<<"$got" || fail "bob's unread on $domain lacks the message: $got"
   echo "smoke: $domain: sent via ${server[$domain]} and read back as unread"
