@@ -148,7 +148,22 @@ export async function start(ctx: LabContext, hostName: string): Promise<void> {
   const h = hostOrFail(ctx, hostName);
   await requireLab(ctx);
   await provisionHost(ctx, h);
-  if (h.host.role !== 'client') await checkLogins(ctx, 60_000, hostName);
+  if (h.host.role === 'db') await waitForSqlOnEveryNode(ctx, 60_000);
+  else if (h.host.role !== 'client') await checkLogins(ctx, 60_000, hostName);
+}
+
+/** The db host is back for ejabberd once every node answers a query that reads it. */
+async function waitForSqlOnEveryNode(ctx: LabContext, deadlineMs: number): Promise<void> {
+  const deadline = performance.now() + deadlineMs;
+  for (const node of ctx.lab.ejabberd) {
+    const h = hostOrFail(ctx, node.host.name);
+    const query = hostArgv(h, ['ejabberdctl', 'registered_users', ctx.lab.spec.domains.ejabberd]);
+    while ((await run(query, { check: false, timeout: 15_000 })).exitCode !== 0) {
+      if (performance.now() > deadline) throw new LabError(`${node.host.name} cannot read its database within ${seconds(deadlineMs)}`, EX.tempFail);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    ctx.log(`${node.host.name} reads its database again`);
+  }
 }
 
 export async function cable(ctx: LabContext, hostName: string, connected: boolean): Promise<void> {

@@ -31,7 +31,8 @@ test('a three-node lab of its own comes up as one cluster behind HAProxy, and go
 test('a lab on a subnet this machine already routes is refused before anything is made', async () => {
   const status = JSON.parse((await chatlab('status', '-o', 'json')).stdout) as LabStatus;
   assert.equal(status.up, true, 'the default lab runs');
-  const r = await chatlab('--lab', 'clash', 'up', '--subnet', '192.168.56.0/22');
+  // Inside the test lab's own subnet: a /22 of the same network address.
+  const r = await chatlab('--lab', 'clash', 'up', '--subnet', `${status.subnet.split('/')[0]}/22`);
   assert.equal(r.exitCode, 69);
   assert.match(r.stderr, /already routed elsewhere/);
   assert.doesNotMatch((await execa('ip', ['netns', 'list'])).stdout, /clash-/);

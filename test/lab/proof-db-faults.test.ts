@@ -12,7 +12,7 @@ import {
 import { chatlab } from './fixture.ts';
 
 const STORED = 50;
-const SENDS = 5;
+const SENDS = 3;
 
 let lab: ProofLab;
 let accounts: Accounts;
@@ -47,10 +47,10 @@ for (const domain of [EJABBERD, PROSODY]) {
     try {
       for (let i = 0; i < SENDS; i++) {
         const body = `${tag}-during-${i}`;
-        const r = await rsxcc([...login(lab, alice, server), '-T', '10', '-t', bob.jid, '-m', body], { killAfterMs: 40_000 });
+        const r = await rsxcc([...login(lab, alice, server), '-T', '5', '-t', bob.jid, '-m', body], { killAfterMs: 40_000 });
         sends.push({ body, exit: r.exitCode, ms: r.ms, stderr: r.stderr.trim() });
       }
-      unreadRun = await rsxcc([...login(lab, bob, server), '-T', '10', '-o', 'json', '-s'], { killAfterMs: 40_000 });
+      unreadRun = await rsxcc([...login(lab, bob, server), '-T', '5', '-o', 'json', '-s'], { killAfterMs: 40_000 });
     } finally {
       await start();
     }

@@ -370,6 +370,8 @@ export class Background {
   private readonly child: ResultPromise;
   readonly exited: Promise<Run>;
   private readonly start = Date.now();
+  private killAt: number | undefined;
+  private lines = 0;
 
   constructor(args: string[], env: Record<string, string> = {}) {
     this.child = execa('node', [rsxccBin, ...args, '-o', 'json'], {
@@ -380,7 +382,10 @@ export class Background {
       timeout: 600_000,
       buffer: false,
     });
-    this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    this.child.stdout!.on('data', (d: Buffer) => {
+      this.stdout += d.toString();
+      if (this.killAt !== undefined && (this.lines += d.toString().split('\n').length - 1) >= this.killAt) this.child.kill('SIGKILL');
+    });
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = this.child.then((r) => result({ ...r, stdout: this.stdout, stderr: this.stderr }, this.start));
   }
@@ -396,6 +401,12 @@ export class Background {
   }
   bodies(): string[] {
     return this.messages().map((m) => m.body);
+  }
+
+  /** SIGKILL from the output handler itself, the moment `lines` lines have been printed: a kill
+   *  point exact to the line, whatever the drain's pace. */
+  killAtLine(lines: number): void {
+    this.killAt = lines;
   }
 
   /** Power-cut style: SIGKILL now, then whatever it had printed. */

@@ -63,7 +63,7 @@ for (const domain of [PROSODY, EJABBERD]) {
     `given ${domain}, when messages are stored while bob's rsxcc -s logs in, again and again, then each is shown once`,
     async (t) => {
       const result = await race(domain);
-      t.diagnostic(fmt({ rounds: ROUNDS, sent: result.expected, shown: result.delivered, lost: result.lost.length, duplicates: result.duplicates, lost_sample: result.lost.slice(0, 3).join('|') || '-' }));
+      t.diagnostic(fmt({ ejabberd_nodes: lab.nodes.length, rounds: ROUNDS, sent: result.expected, shown: result.delivered, lost: result.lost.length, duplicates: result.duplicates, lost_sample: result.lost.slice(0, 3).join('|') || '-' }));
       assert.equal(result.unexpected, 0);
       assert.deepEqual(result.lost, [], `${result.lost.length} of ${result.expected} never shown`);
       assert.equal(result.duplicates, 0);

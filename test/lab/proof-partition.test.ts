@@ -74,9 +74,13 @@ test('given stored messages and a session on ejabberd2, when ejabberd2 is cut of
   assert.equal(await storedOffline(lab, bob), 0, 'the drain emptied the store');
 });
 
-/** Drops the nodes' Erlang traffic on `host` (both directions), leaving clients and the database. */
-const splitDistribution = (host: string) =>
-  chatlab('exec', host, '--', 'sh', '-ec', `nft insert rule inet chatlab input tcp dport ${lab.status.ports.erlangDist} drop; nft insert rule inet chatlab input tcp sport ${lab.status.ports.erlangDist} drop`);
+/** Drops the nodes' Erlang traffic on `host` (both directions), leaving clients, the database and
+ *  the node's own ejabberdctl (over loopback). */
+const splitDistribution = (host: string) => {
+  const port = lab.status.ports.erlangDist;
+  const rule = (dir: string) => `nft insert rule inet chatlab input iifname != lo tcp ${dir} ${port} drop`;
+  return chatlab('exec', host, '--', 'sh', '-ec', `${rule('dport')}; ${rule('sport')}`);
+};
 /** The host's own firewall again, as provisioning loaded it (the table is replaced whole). */
 const restoreFirewall = (host: string) => chatlab('exec', host, '--', 'nft', '-f', '/etc/ejabberd/chatlab.nft');
 
