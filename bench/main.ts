@@ -9,7 +9,7 @@ import { benchPanels, chartSvg } from './chart.ts';
 import { BenchLab, type LabStatus } from './lab.ts';
 import { machineLine, markdownTable, tableRows, type BenchResults, type Server } from './results.ts';
 import { parseIntList } from './stats.ts';
-import type { Job } from './worker.ts';
+import type { Job } from './job.ts';
 import { formatTable, type LoadReport } from '../provision/load/report.ts';
 import { installList } from '../provision/host-commands.ts';
 

@@ -1,5 +1,6 @@
-// The @xmpp/* 0.14 packages ship no types. These declarations cover exactly the surface
-// rsxcc composes its client from, so the compiler checks our use of it.
+// The @xmpp/* 0.14 packages ship no types. These declarations cover exactly the surface the
+// session is composed from, so the compiler checks our use of it. @xmpp/iq has no index: its
+// entry points are caller.js and callee.js.
 declare module '@xmpp/xml' {
   export class Element {
     constructor(name: string, attrs?: Record<string, unknown>);
@@ -52,16 +53,6 @@ declare module '@xmpp/client-core' {
 
 declare module '@xmpp/tcp' {
   export default function tcp(deps: { entity: unknown }): void;
-}
-
-declare module '@xmpp/tls/lib/Socket.js' {
-  import { EventEmitter } from 'node:events';
-  import type { ConnectionOptions, TLSSocket } from 'node:tls';
-  export default class Socket extends EventEmitter {
-    secure: boolean;
-    socket: TLSSocket | null;
-    connect(options: ConnectionOptions): void;
-  }
 }
 
 declare module '@xmpp/middleware' {

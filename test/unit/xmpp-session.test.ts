@@ -1,10 +1,10 @@
-// rsxcc session policy, against throw-away servers on loopback: no TLS means no login, silence
-// means a time-out, and library errors map onto the exit statuses.
+// The session as composed, against throw-away servers on loopback: no STARTTLS means no
+// credentials sent, silence means a time-out on time, a closed port is unreachable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { AuthError, DataError, ExitCode, TimeoutError, UnavailableError, exitCodeOf } from '../../cli/errors.ts';
-import { bounded, classify, openSession } from '../../cli/session.ts';
+import { TimeoutError, UnavailableError, UnreachableError } from '../../xmpp/errors.ts';
+import { openSession } from '../../xmpp/session.ts';
 
 const header =
   "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='example.org' version='1.0'>";
@@ -32,7 +32,7 @@ async function fakeServer(reply: string | undefined): Promise<{ port: number; re
   };
 }
 
-test('a server that does not offer STARTTLS gets no credentials (exit 69)', async () => {
+test('a server that does not offer STARTTLS gets no credentials', async () => {
   const server = await fakeServer(
     `${header}<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>`,
   );
@@ -51,7 +51,7 @@ test('a server that does not offer STARTTLS gets no credentials (exit 69)', asyn
   }
 });
 
-test('a server that accepts the connection and then says nothing times out (exit 75) on time', async () => {
+test('a server that accepts the connection and then says nothing times out on time', async () => {
   const server = await fakeServer(undefined);
   const start = Date.now();
   try {
@@ -65,36 +65,12 @@ test('a server that accepts the connection and then says nothing times out (exit
   }
 });
 
-test('a closed port is "connection refused" (exit 69)', async () => {
+test('a closed port is "connection refused", an unreachable server', async () => {
   const server = await fakeServer(undefined);
   const { port } = server;
   server.close();
   await assert.rejects(
     openSession({ jid: 'alice@example.org', password: 'x', server: { host: '127.0.0.1', port }, timeoutMs: 2000 }),
-    (error: Error) => exitCodeOf(error) === ExitCode.unavailable && error.message === `cannot connect to 127.0.0.1:${port}: connection refused`,
+    (error: Error) => error instanceof UnreachableError && error.message === `cannot connect to 127.0.0.1:${port}: connection refused`,
   );
-});
-
-test('bounded() passes results through and turns a late one into a TimeoutError', async () => {
-  assert.equal(await bounded(Promise.resolve(7), 50, 'x'), 7);
-  await assert.rejects(bounded(new Promise(() => {}), 20, 'waiting for Godot'), /^TimeoutError: timed out after 0.02 s waiting for Godot$/);
-});
-
-test('classify(): SASL failures are auth errors, untrusted certificates and refusals unavailability', () => {
-  const sasl = Object.assign(new Error('not-authorized'), { name: 'SASLError', condition: 'not-authorized', text: 'Invalid username or password' });
-  const auth = classify(sasl, 'h:5222');
-  assert.ok(auth instanceof AuthError);
-  assert.equal(auth.message, 'authentication failed at h:5222: not-authorized (Invalid username or password)');
-
-  const cert = classify(Object.assign(new Error('unable to verify'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }), 'h:5222');
-  assert.ok(cert instanceof UnavailableError);
-  assert.match(cert.message, /certificate we do not trust .*-a CAFILE/);
-  assert.ok(classify(Object.assign(new Error('x'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), 'h') instanceof UnavailableError);
-
-  const tooBig = classify(Object.assign(new Error('policy-violation'), { name: 'StreamError', condition: 'policy-violation', text: 'Stanza too large' }), 'h');
-  assert.ok(tooBig instanceof DataError);
-  assert.equal(tooBig.message, 'h closed the stream: policy-violation (Stanza too large)');
-
-  const other = classify(Object.assign(new Error('system-shutdown'), { name: 'StreamError', condition: 'system-shutdown' }), 'h');
-  assert.equal(exitCodeOf(other), ExitCode.tempfail);
 });
