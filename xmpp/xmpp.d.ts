@@ -1,7 +1,8 @@
 // The @xmpp/* 0.14 packages ship no types. These declarations cover exactly the surface the
-// session is composed from, so the compiler checks our use of it. @xmpp/iq has no index: its
-// entry points are caller.js and callee.js.
+// session is composed from (and the Parser of the tests' fake server), so the compiler checks our
+// use of it. @xmpp/iq has no index: its entry points are caller.js and callee.js.
 declare module '@xmpp/xml' {
+  import type { EventEmitter } from 'node:events';
   export class Element {
     constructor(name: string, attrs?: Record<string, unknown>);
     name: string;
@@ -17,6 +18,10 @@ declare module '@xmpp/xml' {
     text(): string;
     append(...children: Array<Element | string>): this;
     toString(): string;
+  }
+  /** A streaming parser of an XML stream: 'start' (the stream header), 'element', 'end', 'error'. */
+  export class Parser extends EventEmitter {
+    write(data: string): void;
   }
   type Child = Element | string | undefined | null | false;
   export default function xml(name: string, attrs?: Record<string, string | number | undefined> | null, ...children: Child[]): Element;

@@ -1,10 +1,17 @@
 // The session as composed, against throw-away servers on loopback: no STARTTLS means no
-// credentials sent, silence means a time-out on time, a closed port is unreachable.
+// credentials sent, silence means a time-out on time, a closed port is unreachable; and against a
+// small real server (fake-xmpp-server.ts), a whole login and what close() acknowledges.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { TimeoutError, UnavailableError, UnreachableError } from '../../xmpp/errors.ts';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import xml from '@xmpp/xml';
+import { TimeoutError, UnavailableError, UnreachableError, UntrustedCertificateError } from '../../xmpp/errors.ts';
 import { openSession } from '../../xmpp/session.ts';
+import * as fake from './fake-xmpp-server.ts';
+import { cert } from './fixtures/tls.ts';
 
 const header =
   "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='example.org' version='1.0'>";
@@ -73,4 +80,91 @@ test('a closed port is "connection refused", an unreachable server', async () =>
     openSession({ jid: 'alice@example.org', password: 'x', server: { host: '127.0.0.1', port }, timeoutMs: 2000 }),
     (error: Error) => error instanceof UnreachableError && error.message === `cannot connect to 127.0.0.1:${port}: connection refused`,
   );
+});
+
+async function withCaFile(fn: (caFile: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'xmpp-session-'));
+  try {
+    await writeFile(path.join(dir, 'ca.pem'), cert);
+    await fn(path.join(dir, 'ca.pem'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('a whole login: STARTTLS verified against the CA file, SCRAM, the resource bound, a ping, a clean close', async () => {
+  const server = await fake.fakeServer();
+  const progress: string[] = [];
+  try {
+    await withCaFile(async (caFile) => {
+      const session = await openSession({
+        jid: 'alice@example.org/laptop',
+        password: fake.PASSWORD,
+        server: { host: '127.0.0.1', port: server.port },
+        caFile,
+        onProgress: (text) => progress.push(text),
+      });
+      assert.equal(session.jid, 'alice@example.org/laptop');
+      await session.ping();
+      await session.close();
+      assert.equal(await session.ended, undefined, 'a closed session ends without an error');
+    });
+    assert.deepEqual(progress, [
+      `connecting to 127.0.0.1:${server.port}`,
+      'starting TLS',
+      'TLS TLSv1.3 established',
+      'authenticating with SCRAM-SHA-1',
+      'logged in as alice@example.org/laptop',
+    ]);
+    assert.deepEqual(server.received.map((xml) => /^<([\w:]+)/.exec(xml)![1]), ['starttls', 'auth', 'response', 'iq', 'iq']);
+  } finally {
+    server.close();
+  }
+});
+
+test('a certificate the trusted CAs do not vouch for ends the login before any credentials', async () => {
+  const server = await fake.fakeServer();
+  try {
+    await assert.rejects(
+      openSession({ jid: 'alice@example.org', password: fake.PASSWORD, server: { host: '127.0.0.1', port: server.port }, timeoutMs: 2000 }),
+      (error: Error) => error instanceof UntrustedCertificateError && error.code === 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    );
+    assert.deepEqual(server.received.map((xml) => /^<([\w:]+)/.exec(xml)![1]), ['starttls']);
+  } finally {
+    server.close();
+  }
+});
+
+test('close acknowledges exactly what the handler finished with; the message it never finished stays with the server', async () => {
+  const server = await fake.fakeServer(['one', 'two', 'three']);
+  const shown: string[] = [];
+  try {
+    await withCaFile(async (caFile) => {
+      const session = await openSession({
+        jid: 'alice@example.org',
+        password: fake.PASSWORD,
+        server: { host: '127.0.0.1', port: server.port },
+        caFile,
+        timeoutMs: 500,
+        acknowledgeEach: true,
+        onStanza: async (stanza) => {
+          const body = stanza.getChildText('body');
+          if (body === 'three') return new Promise(() => {});
+          if (body) shown.push(body);
+        },
+      });
+      assert.equal(await session.enableStreamManagement(), true);
+      await session.send(xml('presence'));
+      // The server sends its messages while it handles the presence, before it answers the ping.
+      await session.ping();
+      await session.close();
+    });
+    assert.deepEqual(shown, ['one', 'two']);
+    const acks = server.received.filter((text) => text.startsWith('<a ')).map((text) => Number(/h="(\d+)"/.exec(text)![1]));
+    assert.ok(acks.length > 0, 'the handled messages were acknowledged');
+    assert.equal(Math.max(...acks), 2, `acknowledged: ${acks.join(', ')}`);
+    assert.ok(server.received.at(-1)!.startsWith('<iq'), 'the final <a/> is followed by a ping that proves the server has it');
+  } finally {
+    server.close();
+  }
 });
