@@ -30,7 +30,7 @@ export interface Dns {
 }
 
 // node:dns/promises is loaded when a name is first resolved, not at start-up.
-export const systemDns: Dns = {
+const systemDns: Dns = {
   async resolveSrv(name, timeoutMs) {
     const { Resolver } = await import('node:dns/promises');
     return new Resolver({ timeout: Math.min(timeoutMs, 3000), tries: 2 }).resolveSrv(name);

@@ -1,51 +1,29 @@
 // An authenticated XMPP session with a strict policy: TLS always (STARTTLS required, certificate
 // verified unless the caller explicitly says otherwise), every wait bounded, no reconnect, no
-// host-meta. Composed from the @xmpp packages one by one, as @xmpp/client composes them, but without
-// the parts of that bundle whose defaults would break the policy (see README, "The XMPP library").
-import type { Socket as NetSocket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+// host-meta. Composed from the @xmpp packages one by one (login.ts), as @xmpp/client composes them,
+// but without the parts of that bundle whose defaults would break the policy (README, "The XMPP
+// library"). openSession() tries the server's addresses in turn; the facade is all callers see.
 import type { Element } from '@xmpp/xml';
-import type { Client } from '@xmpp/client-core';
-import type { IQCaller } from '@xmpp/iq/caller.js';
-import type { MiddlewareStack } from '@xmpp/middleware';
 import { bounded } from './bounded.ts';
-import { firstReachable, hostPort, serverAddresses, type Endpoint, type ServerAddress } from './connect.ts';
-import { classify, DataError, RecipientError, UnavailableError } from './errors.ts';
-import { parseJid, type Jid } from './jid.ts';
-import { loadXmpp, type Xmpp } from './load.ts';
-import { authenticate } from './sasl.ts';
-import { NS_STREAM, requireStartTls, upgradeToTls } from './starttls.ts';
-import { StreamManagement } from './stream-management.ts';
-import { trustAnchors, type Trust, type TrustOptions } from './trust.ts';
+import { firstReachable, serverAddresses, type Endpoint, type ServerAddress } from './connect.ts';
+import { DataError, RecipientError } from './errors.ts';
+import { parseJid } from './jid.ts';
+import { loadXmpp } from './load.ts';
+import { Login, NS_PING, type LoginOptions } from './login.ts';
+import type { InboundHooks } from './stream-management.ts';
+import { trustAnchors, type TrustOptions } from './trust.ts';
 
-export type { ServerAddress } from './connect.ts';
+export type { InboundHooks } from './stream-management.ts';
 
-/** What the caller does with incoming stanzas. */
-export interface InboundHooks {
-  /**
-   * Called for every incoming stanza, one at a time in arrival order. With stream management, a
-   * stanza counts as handled (and is acknowledged to the server) only once the returned promise
-   * resolves; a rejection stops all acknowledgement and ends the session.
-   */
-  onStanza?: (stanza: Element) => void | Promise<void>;
-  /** With stream management, acknowledge messages as soon as they are handled (one <a/> per event-loop turn). */
-  acknowledgeEach?: boolean;
-}
-
-export interface SessionOptions extends TrustOptions, InboundHooks {
+export interface SessionOptions extends TrustOptions, LoginOptions {
   /** The account: user@domain, optionally with /resource to request. */
   jid: string;
-  password: string;
   /** Where to connect; without it, SRV _xmpp-client._tcp.DOMAIN, then DOMAIN:5222. */
   server?: ServerAddress;
-  /** Accept any certificate. Encryption stays on; authentication of the server is gone. */
-  insecure?: boolean;
   /** Bound on each wait: resolving, connecting, TLS, login, each request, closing. Default 10 s. */
   timeoutMs?: number;
   /** Progress lines ("connecting to ..."). */
   onProgress?: (text: string) => void;
-  /** Every element both ways. Unredacted: the caller redacts. */
-  onTrace?: (direction: 'in' | 'out', element: Element | string) => void;
 }
 
 export interface Session {
@@ -78,7 +56,6 @@ export interface Session {
 /** Opens a session with the given hooks: how a command hands its connection settings to a mode. */
 export type OpenSession = (hooks: InboundHooks) => Promise<Session>;
 
-const NS_PING = 'urn:xmpp:ping';
 const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 
 export async function openSession(options: SessionOptions): Promise<Session> {
@@ -89,135 +66,12 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const { domain } = account;
   // The XMPP code loads while DNS and the CA file are read.
   const [lib, trust, targets] = await Promise.all([loadXmpp(), trustAnchors(options), serverAddresses(domain, options.server, timeoutMs)]);
-  const login = (endpoint: Endpoint) => new Login(lib, options, { ...endpoint, account, trust, timeoutMs, progress }).run();
-  return firstReachable(targets, login, { domain, timeoutMs, progress });
-}
-
-interface LoginTarget extends Endpoint {
-  account: Jid;
-  trust: Trust;
-  timeoutMs: number;
-  progress: (text: string) => void;
-}
-
-/** One login attempt at one address; on success, the session it became. */
-class Login {
-  readonly entity: Client;
-  private readonly middleware: MiddlewareStack;
-  readonly iq: IQCaller;
-  readonly inbound: StreamManagement;
-  /** Every failure, from any layer, rejects this once; an 'error' event without a listener would crash the process. */
-  readonly failed: Promise<never>;
-  readonly fail: (error: Error) => void;
-  private rawSocket: NetSocket | undefined;
-  private tlsSocket: TLSSocket | undefined;
-  lastFeatures: Element | undefined;
-
-  constructor(
-    readonly lib: Xmpp,
-    readonly options: SessionOptions,
-    readonly target: LoginTarget,
-  ) {
-    const { where } = target;
-    this.entity = new lib.Client({ domain: target.account.domain, timeout: target.timeoutMs });
-    lib.tcp({ entity: this.entity });
-    this.middleware = lib.middleware({ entity: this.entity });
-    this.iq = lib.iqCaller({ middleware: this.middleware, entity: this.entity });
-    lib.iqCallee({ middleware: this.middleware, entity: this.entity }).get(NS_PING, 'ping', () => ({}));
-    let fail: (error: Error) => void = () => {};
-    this.failed = new Promise<never>((_, reject) => {
-      fail = (error) => reject(classify(error, where));
-    });
-    this.failed.catch(() => {});
-    this.fail = fail;
-    this.entity.on('error', (error: Error) => fail(error));
-    this.entity.on('disconnect', () => fail(new Error(`connection to ${where} closed by the server`)));
-    this.negotiate();
-    this.inbound = this.handleInbound();
-  }
-
-  /** Stream features in the order they run: STARTTLS (required), SASL, resource binding. */
-  private negotiate(): void {
-    const { lib, entity, middleware, target } = this;
-    const features = lib.streamFeatures({ middleware });
-    middleware.use(({ stanza }, next) => {
-      if (stanza.is('features', NS_STREAM)) this.lastFeatures = stanza;
-      return next();
-    });
-    requireStartTls(
-      { entity, middleware, xml: lib.xml },
-      {
-        domain: target.account.domain,
-        where: target.where,
-        trust: target.trust,
-        insecure: Boolean(this.options.insecure),
-        progress: target.progress,
-        upgrade: async (tls) => (this.tlsSocket = await upgradeToTls(entity, tls)),
-      },
-    );
-    const credentials = { username: target.account.local, password: this.options.password };
-    authenticate({ entity, streamFeatures: features, sasl: lib.sasl, SASLFactory: lib.SASLFactory }, { ...credentials, where: target.where, progress: target.progress, fail: this.fail });
-    lib.resourceBinding({ streamFeatures: features, iqCaller: this.iq }, target.account.resource || undefined);
-  }
-
-  // Listeners after the middleware's: the login steps see an element first, so their progress lines
-  // come before its trace.
-  private handleInbound(): StreamManagement {
-    const { entity, options } = this;
-    const trace = options.onTrace;
-    if (trace) {
-      entity.on('element', (element: Element) => trace('in', element));
-      entity.on('send', (element: Element) => trace('out', element));
-    }
-    const inbound = new StreamManagement({
-      xml: this.lib.xml,
-      write: (element) => entity.send(element),
-      online: () => entity.status === 'online',
-      pause: () => this.tlsSocket?.pause(),
-      resume: () => this.tlsSocket?.resume(),
-      fail: (error) => {
-        this.fail(error);
-        this.destroy();
-      },
-      progress: this.target.progress,
-      onStanza: options.onStanza,
-      acknowledgeEach: options.acknowledgeEach,
-    });
-    entity.on('element', (element: Element) => inbound.receive(element));
-    return inbound;
-  }
-
-  destroy(): void {
-    this.rawSocket?.destroy();
-  }
-
-  /** Each step bounded by the time-out and cut short by any failure. */
-  within<T>(work: Promise<T>, waitingFor: string): Promise<T> {
-    return bounded(Promise.race([work, this.failed]), this.target.timeoutMs, waitingFor);
-  }
-
-  async run(): Promise<Session> {
-    const { entity, target } = this;
-    const { where } = target;
-    try {
-      target.progress(`connecting to ${where}`);
-      const connecting = entity.connect(`xmpp://${hostPort(target.ip, target.port)}`);
-      this.rawSocket = entity.socket as unknown as NetSocket;
-      await this.within(connecting, `connecting to ${where}`);
-      this.rawSocket?.setKeepAlive(true, 15_000);
-      // Small stanzas in a row (message, then ping) must not wait on Nagle for the previous ACK.
-      this.rawSocket?.setNoDelay(true);
-      const online = this.lib.promise(entity, 'online', null);
-      await this.within(entity.open({ domain: target.account.domain }), `opening the stream with ${where}`);
-      await this.within(online, `logging in at ${where}`);
-      if (!entity.isSecure()) throw new UnavailableError(`${where}: session is not encrypted`);
-    } catch (error) {
-      this.destroy();
-      throw classify(error, where);
-    }
-    target.progress(`logged in as ${String(entity.jid)}`);
-    return new XmppSession(this);
-  }
+  const attempt = async (endpoint: Endpoint) => {
+    const login = new Login(lib, options, { ...endpoint, account, trust, timeoutMs, progress });
+    await login.run();
+    return new XmppSession(login);
+  };
+  return firstReachable(targets, attempt, { domain, timeoutMs, progress });
 }
 
 /** The Session facade over a completed login. */

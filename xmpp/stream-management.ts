@@ -14,7 +14,19 @@ export const resumeAt = 64;
 
 const stanzaNames = new Set(['message', 'presence', 'iq']);
 
-export interface StreamManagementIo {
+/** What the caller does with incoming stanzas. */
+export interface InboundHooks {
+  /**
+   * Called for every incoming stanza, one at a time in arrival order. With stream management, a
+   * stanza counts as handled (and is acknowledged to the server) only once the returned promise
+   * resolves; a rejection stops all acknowledgement and ends the session.
+   */
+  onStanza?: (stanza: Element) => void | Promise<void>;
+  /** With stream management, acknowledge messages as soon as they are handled (one <a/> per event-loop turn). */
+  acknowledgeEach?: boolean;
+}
+
+export interface StreamManagementIo extends InboundHooks {
   xml: typeof xmlFactory;
   /** Writes to the stream; a failed write shows as the session's end, so it is ignored here. */
   write: (element: Element) => Promise<void>;
@@ -26,13 +38,6 @@ export interface StreamManagementIo {
   /** A handler failed: the session ends with its error. */
   fail: (error: Error) => void;
   progress: (text: string) => void;
-  /**
-   * Called for every incoming stanza, one at a time in arrival order; the stanza counts as handled
-   * once the returned promise resolves.
-   */
-  onStanza?: (stanza: Element) => void | Promise<void>;
-  /** Acknowledge handled messages as they are handled, not only when the session closes. */
-  acknowledgeEach?: boolean;
 }
 
 export class StreamManagement {
