@@ -89,8 +89,10 @@ export class Login {
         upgrade: async (tls) => (this.tlsSocket = await upgradeToTls(entity, tls)),
       },
     );
-    const credentials = { username: target.account.local, password: this.options.password };
-    authenticate({ entity, streamFeatures: features, sasl: lib.sasl, SASLFactory: lib.SASLFactory }, { ...credentials, where: target.where, progress: target.progress, fail: this.fail });
+    authenticate(
+      { entity, streamFeatures: features, sasl: lib.sasl, SASLFactory: lib.SASLFactory },
+      { username: target.account.local, password: this.options.password, where: target.where, progress: target.progress, fail: this.fail },
+    );
     lib.resourceBinding({ streamFeatures: features, iqCaller: this.iq }, target.account.resource || undefined);
   }
 

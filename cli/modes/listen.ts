@@ -4,11 +4,10 @@
 // Duplicates XMPP cannot avoid: a message printed just before the connection broke, whose <a/>
 // (sent right after printing) did not reach the server, is put back into offline storage by the
 // server and shown again after the reconnect. Nothing is lost: what was not acknowledged is kept.
-import { AuthError, ConfigError, DataError } from '../../xmpp/errors.ts';
 import { bareJid } from '../../xmpp/jid.ts';
 import type { OpenSession, Session } from '../../xmpp/session.ts';
 import type { Diagnostics } from '../debug.ts';
-import { explain, UsageError } from '../errors.ts';
+import { ExitCode, exitCodeOf, explain } from '../errors.ts';
 import type { Options } from '../options/resolve.ts';
 import { printer } from '../output.ts';
 import { catchUp, Inbox, receiving } from './unread.ts';
@@ -33,9 +32,9 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
   return Math.round(base * (0.8 + 0.4 * random()));
 }
 
-/** Errors that a reconnect cannot fix: give up instead of hammering the server. */
-const isPermanent = (error: unknown) =>
-  error instanceof AuthError || error instanceof ConfigError || error instanceof UsageError || error instanceof DataError;
+/** Failures that a reconnect cannot fix (bad usage, bad data, refused credentials): give up instead of hammering the server. */
+const permanent: readonly number[] = [ExitCode.usage, ExitCode.data, ExitCode.noperm];
+const isPermanent = (error: unknown) => permanent.includes(exitCodeOf(error));
 
 function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

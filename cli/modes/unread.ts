@@ -139,5 +139,6 @@ export const receiving = (inbox: Inbox): InboundHooks => ({ acknowledgeEach: tru
 export async function run(open: OpenSession, options: Options, diag: Diagnostics): Promise<void> {
   const inbox = new Inbox(printer(process.stdout, options.output));
   const session = await open(receiving(inbox));
-  await settle(session, catchUp(session, inbox, { quietMs: options.quietMs, timeoutMs: options.timeoutMs, progress: diag.progress, stayAvailable: false }));
+  const { quietMs, timeoutMs } = options;
+  await settle(session, catchUp(session, inbox, { quietMs, timeoutMs, progress: diag.progress, stayAvailable: false }));
 }
