@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import xml from '@xmpp/xml';
 import { TimeoutError, UnavailableError, UnreachableError, UntrustedCertificateError } from '../../xmpp/errors.ts';
-import { openSession } from '../../xmpp/session.ts';
+import { openSession, type Session, type SessionOptions } from '../../xmpp/session.ts';
 import * as fake from './fake-xmpp-server.ts';
 import { cert } from './fixtures/tls.ts';
 
@@ -82,33 +82,32 @@ test('a closed port is "connection refused", an unreachable server', async () =>
   );
 });
 
-async function withCaFile(fn: (caFile: string) => Promise<void>): Promise<void> {
+/** A fake server holding `offline`, and a login to it as alice trusting the fixture CA (unless `caFile` says otherwise). */
+async function withServer(offline: string[], fn: (server: fake.FakeServer, login: (extra?: Partial<SessionOptions>) => Promise<Session>) => Promise<void>) {
+  const server = await fake.fakeServer(offline);
   const dir = await mkdtemp(path.join(tmpdir(), 'xmpp-session-'));
   try {
-    await writeFile(path.join(dir, 'ca.pem'), cert);
-    await fn(path.join(dir, 'ca.pem'));
+    const caFile = path.join(dir, 'ca.pem');
+    await writeFile(caFile, cert);
+    const where = { host: '127.0.0.1', port: server.port };
+    await fn(server, (extra = {}) => openSession({ jid: 'alice@example.org', password: fake.PASSWORD, server: where, caFile, ...extra }));
   } finally {
+    server.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
+/** The names of the elements the server received, in order. */
+const names = (server: fake.FakeServer) => server.received.map((text) => /^<([\w:]+)/.exec(text)![1]);
+
 test('a whole login: STARTTLS verified against the CA file, SCRAM, the resource bound, a ping, a clean close', async () => {
-  const server = await fake.fakeServer();
-  const progress: string[] = [];
-  try {
-    await withCaFile(async (caFile) => {
-      const session = await openSession({
-        jid: 'alice@example.org/laptop',
-        password: fake.PASSWORD,
-        server: { host: '127.0.0.1', port: server.port },
-        caFile,
-        onProgress: (text) => progress.push(text),
-      });
-      assert.equal(session.jid, 'alice@example.org/laptop');
-      await session.ping();
-      await session.close();
-      assert.equal(await session.ended, undefined, 'a closed session ends without an error');
-    });
+  await withServer([], async (server, login) => {
+    const progress: string[] = [];
+    const session = await login({ jid: 'alice@example.org/laptop', onProgress: (text) => progress.push(text) });
+    assert.equal(session.jid, 'alice@example.org/laptop');
+    await session.ping();
+    await session.close();
+    assert.equal(await session.ended, undefined, 'a closed session ends without an error');
     assert.deepEqual(progress, [
       `connecting to 127.0.0.1:${server.port}`,
       'starting TLS',
@@ -116,55 +115,41 @@ test('a whole login: STARTTLS verified against the CA file, SCRAM, the resource 
       'authenticating with SCRAM-SHA-1',
       'logged in as alice@example.org/laptop',
     ]);
-    assert.deepEqual(server.received.map((xml) => /^<([\w:]+)/.exec(xml)![1]), ['starttls', 'auth', 'response', 'iq', 'iq']);
-  } finally {
-    server.close();
-  }
+    assert.deepEqual(names(server), ['starttls', 'auth', 'response', 'iq', 'iq']);
+  });
 });
 
 test('a certificate the trusted CAs do not vouch for ends the login before any credentials', async () => {
-  const server = await fake.fakeServer();
-  try {
+  await withServer([], async (server, login) => {
     await assert.rejects(
-      openSession({ jid: 'alice@example.org', password: fake.PASSWORD, server: { host: '127.0.0.1', port: server.port }, timeoutMs: 2000 }),
+      login({ caFile: undefined, timeoutMs: 2000 }),
       (error: Error) => error instanceof UntrustedCertificateError && error.code === 'DEPTH_ZERO_SELF_SIGNED_CERT',
     );
-    assert.deepEqual(server.received.map((xml) => /^<([\w:]+)/.exec(xml)![1]), ['starttls']);
-  } finally {
-    server.close();
-  }
+    assert.deepEqual(names(server), ['starttls']);
+  });
 });
 
 test('close acknowledges exactly what the handler finished with; the message it never finished stays with the server', async () => {
-  const server = await fake.fakeServer(['one', 'two', 'three']);
-  const shown: string[] = [];
-  try {
-    await withCaFile(async (caFile) => {
-      const session = await openSession({
-        jid: 'alice@example.org',
-        password: fake.PASSWORD,
-        server: { host: '127.0.0.1', port: server.port },
-        caFile,
-        timeoutMs: 500,
-        acknowledgeEach: true,
-        onStanza: async (stanza) => {
-          const body = stanza.getChildText('body');
-          if (body === 'three') return new Promise(() => {});
-          if (body) shown.push(body);
-        },
-      });
-      assert.equal(await session.enableStreamManagement(), true);
-      await session.send(xml('presence'));
-      // The server sends its messages while it handles the presence, before it answers the ping.
-      await session.ping();
-      await session.close();
+  await withServer(['one', 'two', 'three'], async (server, login) => {
+    const shown: string[] = [];
+    const session = await login({
+      timeoutMs: 500,
+      acknowledgeEach: true,
+      onStanza: async (stanza) => {
+        const body = stanza.getChildText('body');
+        if (body === 'three') return new Promise(() => {});
+        if (body) shown.push(body);
+      },
     });
+    assert.equal(await session.enableStreamManagement(), true);
+    await session.send(xml('presence'));
+    // The server sends its messages while it handles the presence, before it answers the ping.
+    await session.ping();
+    await session.close();
     assert.deepEqual(shown, ['one', 'two']);
     const acks = server.received.filter((text) => text.startsWith('<a ')).map((text) => Number(/h="(\d+)"/.exec(text)![1]));
     assert.ok(acks.length > 0, 'the handled messages were acknowledged');
     assert.equal(Math.max(...acks), 2, `acknowledged: ${acks.join(', ')}`);
     assert.ok(server.received.at(-1)!.startsWith('<iq'), 'the final <a/> is followed by a ping that proves the server has it');
-  } finally {
-    server.close();
-  }
+  });
 });
