@@ -8,7 +8,7 @@ const entries = { rsxcc: 'cli/main.ts', chatlab: 'provision/main.ts' };
 // rsxcc's first line keeps certificate parsing out of its start-up (GNU and BSD env expand ${VAR}
 // in -S; unset, it is empty):
 // - Node parses NODE_EXTRA_CA_CERTS before any of our code; rsxcc gets the file as
-//   RSXCC_EXTRA_CA_CERTS and reads it only when a connection needs it (cli/options.ts).
+//   RSXCC_EXTRA_CA_CERTS and reads it only when a connection needs it (xmpp/trust.ts).
 // - Node 20 parses its ~140 bundled root certificates (40 ms here) for the first TLS context,
 //   even one given `ca` (-a) that never uses them. --use-openssl-ca makes the default store the
 //   system's, as for curl and go-sendxmpp: the hashed directory SSL_CERT_DIR or /etc/ssl/certs,

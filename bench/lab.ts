@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Account } from './worker.ts';
+import type { Account } from './job.ts';
 import type { EjabberdStorage as Storage } from '../provision/model.ts';
 
 export interface LabStatus {

@@ -7,9 +7,9 @@ import { cpus, release, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { benchPanels, chartSvg } from './chart.ts';
 import { BenchLab, type LabStatus } from './lab.ts';
-import { machineLine, markdownTable, tableRows, type BenchResults, type Server } from './results.ts';
+import { machineLine, markdownTable, tableRows, type BenchResults, type LabResult, type Server } from './results.ts';
 import { parseIntList } from './stats.ts';
-import type { Job } from './worker.ts';
+import type { Job } from './job.ts';
 import { formatTable, type LoadReport } from '../provision/load/report.ts';
 import { installList } from '../provision/host-commands.ts';
 
@@ -87,18 +87,43 @@ function serverTarget(status: LabStatus, server: Server) {
 /** Capacity reports of this run: printed after the main table, JSON and SVG beside bench.json. */
 const capacity: LoadReport[] = [];
 
+/** `chatlab up` timed from wiped data (the first of them already done), then on the running lab. */
+async function upTimes(lab: BenchLab, cfg: Config, nodes: number, firstMs: number): Promise<LabResult> {
+  const upWipedMs = [firstMs];
+  for (let i = 1; i < cfg.labWiped; i++) {
+    await lab.down();
+    upWipedMs.push(await lab.up(nodes));
+  }
+  const upRunningMs: number[] = [];
+  for (let i = 0; i < cfg.labRunning; i++) upRunningMs.push(await lab.up(nodes));
+  return { nodes, upWipedMs, upRunningMs };
+}
+
+/** A short `chatlab load` run through `server`, its report written beside bench.json. */
+async function capacityRun(cfg: Config, server: Server): Promise<LoadReport> {
+  const { runLoad, writeReport } = await import('../provision/load/run.ts');
+  log(`capacity: ${cfg.capacityUsers} users for ${cfg.capacityS} s via ${server}`);
+  const report = await runLoad({
+    lab: cfg.lab,
+    server,
+    users: cfg.capacityUsers,
+    rate: Math.max(10, Math.ceil(cfg.capacityUsers / (cfg.capacityS / 2))),
+    durationS: cfg.capacityS,
+    stayS: 0,
+    messageIntervalS: 2,
+    workers: 2,
+    timeoutS: 20,
+  }, log);
+  await writeReport(report, resolve('bench/out'));
+  return report;
+}
+
 async function measureLab(lab: BenchLab, cfg: Config, results: BenchResults, nodes: number, save: () => void) {
   const isMain = nodes === cfg.mainNodes;
   await lab.down();
-  const upWiped = [await lab.up(nodes)];
+  const firstUpMs = await lab.up(nodes);
   if (isMain) {
-    for (let i = 1; i < cfg.labWiped; i++) {
-      await lab.down();
-      upWiped.push(await lab.up(nodes));
-    }
-    const upRunning: number[] = [];
-    for (let i = 0; i < cfg.labRunning; i++) upRunning.push(await lab.up(nodes));
-    results.lab = { nodes, upWipedMs: upWiped, upRunningMs: upRunning };
+    results.lab = await upTimes(lab, cfg, nodes, firstUpMs);
     save();
   }
   const status = await lab.status();
@@ -130,23 +155,7 @@ async function measureLab(lab: BenchLab, cfg: Config, results: BenchResults, nod
     });
     if (isMain && server === 'ejabberd') mnesiaAfter = { common, waiting: Math.max(...cfg.unread) };
     if (isMain) {
-      await attempt('capacity', async () => {
-        const { runLoad, writeReport } = await import('../provision/load/run.ts');
-        log(`capacity: ${cfg.capacityUsers} users for ${cfg.capacityS} s via ${server}`);
-        const report = await runLoad({
-          lab: cfg.lab,
-          server,
-          users: cfg.capacityUsers,
-          rate: Math.max(10, Math.ceil(cfg.capacityUsers / (cfg.capacityS / 2))),
-          durationS: cfg.capacityS,
-          stayS: 0,
-          messageIntervalS: 2,
-          workers: 2,
-          timeoutS: 20,
-        }, log);
-        await writeReport(report, resolve('bench/out'));
-        capacity.push(report);
-      });
+      await attempt('capacity', async () => void capacity.push(await capacityRun(cfg, server)));
       await attempt('continuous', async () => {
         log(`continuous: idle ${cfg.idleS} s, then ${cfg.rate} msg/s for ${cfg.loadS} s to each listener, via ${server}`);
         const job: Job = { ...common, phase: 'listen', idleS: cfg.idleS, loadS: cfg.loadS, rate: cfg.rate };

@@ -1,5 +1,5 @@
-// -d and -v: diagnostics on stderr only, never a credential. @xmpp/debug is not used because it
-// writes to stdout (which carries results) and prints SASL exchanges verbatim.
+// -d and -v: diagnostics on stderr only, never a credential. @xmpp/debug is not used: it writes to
+// stdout (which carries results), and it blanks SASL payloads but not the password elsewhere.
 import type { Element } from '@xmpp/xml';
 
 const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';

@@ -1,8 +1,15 @@
-// Every failure rsxcc can report, and the one table that maps it to a sysexits(3) status.
-// Library code (session, send, unread) throws these; only main.ts turns them into an exit.
+// rsxcc's failures: its own usage errors, the XMPP library's typed failures, and the one table that
+// maps each to a sysexits(3) status and says it in rsxcc's terms. Only main.ts turns them into an exit.
+import {
+  AuthError,
+  ConfigError,
+  DataError,
+  TimeoutError,
+  UnavailableError,
+  UntrustedCertificateError,
+} from '../xmpp/errors.ts';
 
 export const ExitCode = {
-  ok: 0,
   usage: 64, // EX_USAGE: bad options
   data: 65, // EX_DATAERR: invalid JID, a body XML cannot carry, a message the server refused as too big
   unavailable: 69, // EX_UNAVAILABLE: server unreachable, TLS not possible, recipient error
@@ -12,54 +19,36 @@ export const ExitCode = {
 
 export type ExitStatus = (typeof ExitCode)[keyof typeof ExitCode];
 
-export abstract class RsxccError extends Error {
-  abstract readonly exitCode: ExitStatus;
-}
-
-export class UsageError extends RsxccError {
+/** The command line, the config file or a password source cannot work. */
+export class UsageError extends Error {
   override name = 'UsageError';
-  readonly exitCode = ExitCode.usage;
 }
 
-export class DataError extends RsxccError {
-  override name = 'DataError';
-  readonly exitCode = ExitCode.data;
-}
+type ErrorClass = abstract new (...args: never[]) => Error;
 
-export class UnavailableError extends RsxccError {
-  override name = 'UnavailableError';
-  readonly exitCode = ExitCode.unavailable;
-}
-
-/** A stanza error the server (or the recipient's server) returned for something we sent. */
-export class RecipientError extends UnavailableError {
-  override name = 'RecipientError';
-  constructor(
-    readonly recipient: string,
-    readonly condition: string,
-    text?: string,
-  ) {
-    super(`${recipient}: ${condition}${text ? ` (${text})` : ''}`);
-  }
-}
-
-export class TimeoutError extends RsxccError {
-  override name = 'TimeoutError';
-  readonly exitCode = ExitCode.tempfail;
-}
-
-export class AuthError extends RsxccError {
-  override name = 'AuthError';
-  readonly exitCode = ExitCode.noperm;
-}
+// First match wins: subclasses (RecipientError is an UnavailableError) come with their parent.
+const statuses: ReadonlyArray<readonly [ErrorClass, ExitStatus]> = [
+  [UsageError, ExitCode.usage],
+  [ConfigError, ExitCode.usage],
+  [DataError, ExitCode.data],
+  [UnavailableError, ExitCode.unavailable],
+  [TimeoutError, ExitCode.tempfail],
+  [AuthError, ExitCode.noperm],
+];
 
 /** Anything not classified is a temporary failure: a retry may well succeed (lost connection, stream error). */
 export function exitCodeOf(error: unknown): ExitStatus {
-  return error instanceof RsxccError ? error.exitCode : ExitCode.tempfail;
+  return statuses.find(([type]) => error instanceof type)?.[1] ?? ExitCode.tempfail;
+}
+
+/** The error's message, with what to do about it where rsxcc has an option for that. */
+export function explain(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error instanceof UntrustedCertificateError ? `${error.message}: pass its CA with -a CAFILE` : error.message;
 }
 
 /** One line, no stack: what the user reads on stderr. */
 export function oneLine(error: unknown): string {
-  const text = error instanceof Error ? error.message || error.name : String(error);
+  const text = error instanceof Error && !error.message ? error.name : explain(error);
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }

@@ -51,12 +51,16 @@ export function formatText(message: ReceivedMessage): string {
   return `${time} ${message.from}${kind}: ${lines.join('\n    ')}\n`;
 }
 
-export type Formatter = (message: ReceivedMessage) => string;
-export const formatters: Record<'text' | 'json', Formatter> = { text: formatText, json: formatJson };
+const formatters = { text: formatText, json: formatJson };
 
 /** Resolves once the line has been handed to the kernel: only then may the server forget the message. */
-export function writeOut(stream: NodeJS.WritableStream, text: string): Promise<void> {
+function writeOut(stream: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise((resolve, reject) => {
     stream.write(text, (error) => (error ? reject(error) : resolve()));
   });
+}
+
+/** Writes each message to `stream` in `format`; resolves once the kernel has the line. */
+export function printer(stream: NodeJS.WritableStream, format: keyof typeof formatters): (message: ReceivedMessage) => Promise<void> {
+  return (message) => writeOut(stream, formatters[format](message));
 }

@@ -24,7 +24,7 @@ export function loginTargets(lab: Lab): LoginTarget[] {
 
 /** One login with a ping round trip; resolves with the time it took or rejects with why not. */
 export async function tryLogin(target: LoginTarget, state: string, timeoutMs: number): Promise<number> {
-  const { openSession } = await import('../../cli/session.ts');
+  const { openSession } = await import('../../xmpp/session.ts');
   const started = performance.now();
   const session = await openSession({
     jid: target.jid,

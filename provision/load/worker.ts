@@ -5,7 +5,7 @@
 // Started by run.ts with `node --import tsx`; it ends by itself at the job's deadline.
 import { performance } from 'node:perf_hooks';
 import type { Element } from '@xmpp/xml';
-import { openSession, type Session } from '../../cli/session.ts';
+import { openSession, type Session } from '../../xmpp/session.ts';
 import { emptyTick, type ErrorKind, type Tick } from './metrics.ts';
 
 export interface Job {

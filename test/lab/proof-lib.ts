@@ -204,7 +204,7 @@ export const listener = (args: string[]) => new Background([...args, '-c']);
  */
 /** A session of rsxcc's own code logged in as `account` at `server` (host:port), for fast senders. */
 export async function openAs(lab: ProofLab, account: Account, server: string, onStanza?: (stanza: Element) => void) {
-  const { openSession } = await import('../../cli/session.ts');
+  const { openSession } = await import('../../xmpp/session.ts');
   const [host, port] = server.split(':') as [string, string];
   const password = (await readFile(account.passwordFile, 'utf8')).split('\n')[0]!;
   return openSession({ jid: account.jid, password, server: { host, port: Number(port) }, caFile: lab.ca, timeoutMs: 20_000, onStanza });

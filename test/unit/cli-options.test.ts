@@ -2,8 +2,12 @@
 // and every error path with the exit status it leads to.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DataError, ExitCode, UsageError, exitCodeOf } from '../../cli/errors.ts';
-import { parseCommandLine, parseConfig, parseOptions, parseServer, type OptionSources, type Options } from '../../cli/options.ts';
+import { DataError } from '../../xmpp/errors.ts';
+import { ExitCode, UsageError, exitCodeOf } from '../../cli/errors.ts';
+import { parseConfig } from '../../cli/options/config-file.ts';
+import { parseCommandLine } from '../../cli/options/getopt.ts';
+import { parseOptions, parseServer, type Options } from '../../cli/options/resolve.ts';
+import type { OptionSources } from '../../cli/options/sources.ts';
 
 function sources(files: Record<string, string> = {}, env: Record<string, string> = {}, prompt?: string): OptionSources {
   return {

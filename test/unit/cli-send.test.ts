@@ -3,8 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import xml from '@xmpp/xml';
-import { DataError, ExitCode, RecipientError, exitCodeOf } from '../../cli/errors.ts';
-import { bodyFromInput, checkBody, DeliveryReport } from '../../cli/send.ts';
+import { DataError, RecipientError } from '../../xmpp/errors.ts';
+import { ExitCode, exitCodeOf } from '../../cli/errors.ts';
+import { bodyFromInput, checkBody, DeliveryReport } from '../../cli/modes/send.ts';
 
 test('ordinary text, tabs, newlines, emoji and astral characters pass unchanged', () => {
   const body = 'line 1\n\tline 2\r\nÆ → 😀 𝄞';

@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import xml from '@xmpp/xml';
-import { TimeoutError } from '../../cli/errors.ts';
-import { Inbox, NS_OFFLINE, quietWindow } from '../../cli/unread.ts';
-import { backoffMs } from '../../cli/listen.ts';
+import { TimeoutError } from '../../xmpp/errors.ts';
+import { Inbox, NS_OFFLINE, quietWindow } from '../../cli/modes/unread.ts';
+import { backoffMs } from '../../cli/modes/listen.ts';
 import { redact } from '../../cli/debug.ts';
 import type { ReceivedMessage } from '../../cli/output.ts';
 

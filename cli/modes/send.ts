@@ -4,8 +4,12 @@
 // has arrived before it. No presence is ever sent: an available resource would make the server
 // flush (and this run lose) the sender's own offline messages.
 import type { Element } from '@xmpp/xml';
-import { DataError, RecipientError, UnavailableError } from './errors.ts';
-import type { Session } from './session.ts';
+import { DataError, RecipientError, UnavailableError } from '../../xmpp/errors.ts';
+import { fullJid } from '../../xmpp/jid.ts';
+import type { OpenSession, Session } from '../../xmpp/session.ts';
+import type { Diagnostics } from '../debug.ts';
+import type { Options } from '../options/resolve.ts';
+import { settle } from './settle.ts';
 
 // XML 1.0 section 2.2 Char: everything else cannot be carried in a stanza at all.
 const notXmlChar = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
@@ -26,9 +30,22 @@ export function bodyFromInput(input: string): string {
   return input.endsWith('\r\n') ? input.slice(0, -2) : input.endsWith('\n') ? input.slice(0, -1) : input;
 }
 
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('rsxcc: type the message, end it with Ctrl-D\n');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  // Fatal decoding: invalid UTF-8 is the caller's mistake to hear about, not something to send
+  // on as U+FFFD replacement characters.
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new DataError('standard input is not valid UTF-8');
+  }
+}
+
 /**
- * Collects error replies to the messages we send. Pass `onStanza` to openSession so it sees
- * every incoming stanza; `errors` is complete for local recipients once a later ping returned.
+ * Collects error replies to the messages we send. Its `onStanza` must see every incoming stanza;
+ * `errors` is complete for local recipients once a later ping returned.
  */
 export class DeliveryReport {
   readonly sent = new Map<string, string>();
@@ -64,4 +81,11 @@ export async function sendMessages(
   if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new UnavailableError(`${errors.length} recipients failed: ${errors.map((e) => e.message).join('; ')}`);
   progress('server confirmed every message');
+}
+
+export async function run(open: OpenSession, options: Options, diag: Diagnostics): Promise<void> {
+  const body = checkBody(options.message ?? bodyFromInput(await readStdin()));
+  const report = new DeliveryReport();
+  const session = await open({ onStanza: report.onStanza });
+  await settle(session, sendMessages(session, report, options.recipients.map(fullJid), body, diag.progress));
 }

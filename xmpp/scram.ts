@@ -1,5 +1,5 @@
 // SASL mechanisms in the shape the `saslmechanisms` factory (used by @xmpp/sasl) expects.
-// Replaces sasl-scram-sha-1, whose pure-JavaScript PBKDF2 takes over a second for Prosody's
+// Replace sasl-scram-sha-1, whose pure-JavaScript PBKDF2 takes over a second for Prosody's
 // 10000 iterations (node:crypto does it in milliseconds), and sasl-plain, whose result btoa()
 // rejects for any non-Latin-1 password. @xmpp/sasl base64-encodes with btoa(), so every
 // response here is a "binary string": one character per UTF-8 byte.

@@ -1,8 +1,8 @@
-// rsxcc SASL mechanisms against the published test vectors, so a login failure in the field
+// SASL mechanisms against the published test vectors, so a login failure in the field
 // can never be our arithmetic.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Plain, ScramSha1, ScramSha256 } from '../../cli/sasl.ts';
+import { Plain, ScramSha1, ScramSha256 } from '../../xmpp/scram.ts';
 
 const utf8 = (binary: string) => Buffer.from(binary, 'latin1').toString('utf8');
 const binary = (text: string) => Buffer.from(text, 'utf8').toString('latin1');

@@ -13,9 +13,12 @@
 //    30-75 s against 0.2 s for the presence flush), and routes a <fetch/> to the bare JID, which
 //    drops it while this resource is unavailable.
 import type { Element } from '@xmpp/xml';
-import { TimeoutError } from './errors.ts';
-import { readMessage, type ReceivedMessage } from './output.ts';
-import type { Session } from './session.ts';
+import { TimeoutError } from '../../xmpp/errors.ts';
+import type { InboundHooks, OpenSession, Session } from '../../xmpp/session.ts';
+import type { Diagnostics } from '../debug.ts';
+import type { Options } from '../options/resolve.ts';
+import { printer, readMessage, type ReceivedMessage } from '../output.ts';
+import { settle } from './settle.ts';
 
 export const NS_OFFLINE = 'http://jabber.org/protocol/offline';
 
@@ -124,4 +127,18 @@ export async function catchUp(
   }
   await session.drain();
   progress(`${inbox.printed} message(s) shown`);
+}
+
+/**
+ * How the receiving modes open their sessions: messages are acknowledged as soon as they are
+ * printed, so a run killed mid-way leaves only the unprinted ones (and at most one batch in flight)
+ * for the next run, not the whole backlog again.
+ */
+export const receiving = (inbox: Inbox): InboundHooks => ({ acknowledgeEach: true, onStanza: inbox.onStanza });
+
+export async function run(open: OpenSession, options: Options, diag: Diagnostics): Promise<void> {
+  const inbox = new Inbox(printer(process.stdout, options.output));
+  const session = await open(receiving(inbox));
+  const { quietMs, timeoutMs } = options;
+  await settle(session, catchUp(session, inbox, { quietMs, timeoutMs, progress: diag.progress, stayAvailable: false }));
 }

@@ -4,9 +4,13 @@
 // Duplicates XMPP cannot avoid: a message printed just before the connection broke, whose <a/>
 // (sent right after printing) did not reach the server, is put back into offline storage by the
 // server and shown again after the reconnect. Nothing is lost: what was not acknowledged is kept.
-import { AuthError, DataError, UsageError } from './errors.ts';
-import type { Session } from './session.ts';
-import { catchUp, type Inbox } from './unread.ts';
+import { bareJid } from '../../xmpp/jid.ts';
+import type { OpenSession, Session } from '../../xmpp/session.ts';
+import type { Diagnostics } from '../debug.ts';
+import { ExitCode, exitCodeOf, explain } from '../errors.ts';
+import type { Options } from '../options/resolve.ts';
+import { printer } from '../output.ts';
+import { catchUp, Inbox, receiving } from './unread.ts';
 
 export interface ListenOptions {
   quietMs: number;
@@ -28,8 +32,9 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
   return Math.round(base * (0.8 + 0.4 * random()));
 }
 
-/** Errors that a reconnect cannot fix: give up instead of hammering the server. */
-const isPermanent = (error: unknown) => error instanceof AuthError || error instanceof UsageError || error instanceof DataError;
+/** Failures that a reconnect cannot fix (bad usage, bad data, refused credentials): give up instead of hammering the server. */
+const permanent: readonly number[] = [ExitCode.usage, ExitCode.data, ExitCode.noperm];
+const isPermanent = (error: unknown) => permanent.includes(exitCodeOf(error));
 
 function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -89,7 +94,7 @@ export async function listen(open: () => Promise<Session>, inbox: Inbox, options
       if (signal.aborted) break;
       if (!everOnline || isPermanent(error)) throw error;
       const wait = backoff(attempt++);
-      options.notice(`connection lost (${(error as Error).message}); reconnecting in ${(wait / 1000).toFixed(1)} s`);
+      options.notice(`connection lost (${explain(error)}); reconnecting in ${(wait / 1000).toFixed(1)} s`);
       session?.abort();
       session = undefined;
       await sleepUnlessAborted(wait, signal);
@@ -97,4 +102,25 @@ export async function listen(open: () => Promise<Session>, inbox: Inbox, options
       await session?.close();
     }
   }
+}
+
+export async function run(open: OpenSession, options: Options, diag: Diagnostics): Promise<void> {
+  const stop = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      diag.progress(`${signal}: closing`);
+      stop.abort();
+      // A second signal means "now": the server keeps whatever was not acknowledged.
+      process.once(signal, () => process.exit(0));
+    });
+  }
+  const inbox = new Inbox(printer(process.stdout, options.output));
+  await listen(() => open(receiving(inbox)), inbox, {
+    quietMs: options.quietMs,
+    timeoutMs: options.timeoutMs,
+    progress: diag.progress,
+    keepaliveMs: 30_000,
+    signal: stop.signal,
+    notice: (text) => process.stderr.write(`rsxcc: ${bareJid(options.jid)}: ${text}\n`),
+  });
 }

@@ -1,0 +1,80 @@
+// Unread: N messages queued, then each tool's time to show them all and its peak RSS.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { countLines, finish, peak, start } from './children.ts';
+import { log, sleep, tag, type Common, type Job } from './job.ts';
+import { fill } from './queue.ts';
+import type { DrainResult, Tool } from './results.ts';
+import { peerArgs, readUnread, rsxccArgs } from './tools.ts';
+
+interface Drained {
+  ms: number;
+  shown: number;
+  rssKb: number;
+}
+
+/** rsxcc -s under /usr/bin/time: start to exit, messages shown, peak RSS. */
+async function drainRsxcc(job: Common, waiting: number, marker: string): Promise<Drained> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+  try {
+    const rssFile = join(dir, 'rss');
+    const t0 = performance.now();
+    const child = start('/usr/bin/time', ['-f', '%M', '-o', rssFile, ...rsxccArgs(job, job.accounts.drain, '-s', '-o', 'json', '-T', '120')], job);
+    const lines = countLines(child, marker);
+    await finish(child, 300_000, `rsxcc -s with ${waiting} waiting`);
+    const ms = performance.now() - t0;
+    return { ms, shown: lines.count(), rssKb: Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** go-sendxmpp -l never exits by itself: start to the last expected message printed. */
+async function drainPeer(job: Common, waiting: number, marker: string): Promise<Drained> {
+  const t0 = performance.now();
+  const child = start('go-sendxmpp', peerArgs(job, job.accounts.drain, '-l'), job);
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const lines = countLines(child, marker);
+  let rssKb = Number.NaN;
+  try {
+    // Bounded: a stalled drain ends after 5 minutes, or 10 s after the last message it printed.
+    const deadline = t0 + 300_000;
+    while (lines.count() < waiting && performance.now() < deadline && child.exitCode === null) {
+      if (lines.count() > 0 && performance.now() - lines.last() > 10_000) break;
+      rssKb = peak(child, rssKb, 'VmHWM');
+      await sleep(50);
+    }
+    rssKb = peak(child, rssKb, 'VmHWM');
+  } finally {
+    child.kill('SIGKILL');
+  }
+  if (lines.count() === 0) throw new Error(`go-sendxmpp -l showed nothing: ${stderr.trim().slice(-500)}`);
+  return { ms: lines.last() - t0, shown: lines.count(), rssKb };
+}
+
+export async function drainPhase(job: Job & { phase: 'drain' }): Promise<DrainResult[]> {
+  const results: DrainResult[] = [];
+  await readUnread(job, job.accounts.drain);
+  for (const waiting of job.waiting) {
+    const tools: Tool[] = waiting > 0 && job.withPeer ? ['rsxcc', 'go-sendxmpp'] : ['rsxcc'];
+    for (const tool of tools) {
+      const runs = waiting === 0 ? job.emptyRuns : 1;
+      const result: DrainResult = { server: job.server, nodes: job.nodes, tool, waiting, wallMs: [], shown: 0, peakRssKb: 0 };
+      for (let run = 0; run < runs; run++) {
+        const marker = `${tag}-${tool}-${waiting}-${run}`;
+        await fill(job, job.accounts.drain, waiting, marker);
+        const { ms, shown, rssKb } = await (tool === 'rsxcc' ? drainRsxcc : drainPeer)(job, waiting, marker);
+        result.wallMs.push(ms);
+        result.shown = shown;
+        result.peakRssKb = Math.max(result.peakRssKb, rssKb);
+      }
+      log(`unread via ${job.server}, ${waiting} waiting, ${tool}: ${result.shown} shown, ${Math.round(result.wallMs.at(-1)!)} ms`);
+      results.push(result);
+      // Whatever the peer left unread (it stopped early) must not count for the next tool.
+      if (result.shown < waiting) await readUnread(job, job.accounts.drain);
+    }
+  }
+  return results;
+}

@@ -1,0 +1,39 @@
+// Where the password comes from, most explicit first: the command line, the environment, the
+// config file, then a person at the terminal.
+import { UsageError } from '../errors.ts';
+import type { ConfigSection } from './config-file.ts';
+import type { OptionSources } from './sources.ts';
+import type { CommandLine } from './table.ts';
+
+export interface Password {
+  password: string;
+  /** Where it came from: shown by -v, never the password itself. */
+  source: string;
+}
+
+function readPasswordFile(file: string, sources: OptionSources): string {
+  let text: string;
+  try {
+    text = sources.readFile(file);
+  } catch (error) {
+    throw new UsageError(`cannot read password file ${file}: ${(error as Error).message}`);
+  }
+  const password = text.split(/\r?\n/, 1)[0] ?? '';
+  if (password === '') throw new UsageError(`password file ${file} is empty`);
+  return password;
+}
+
+export async function findPassword(line: CommandLine, account: ConfigSection, jid: string, sources: OptionSources): Promise<Password> {
+  if (line.password !== undefined) return { password: line.password, source: '-p' };
+  if (line.passwordFile !== undefined) return { password: readPasswordFile(line.passwordFile, sources), source: `-P ${line.passwordFile}` };
+  const fromEnv = sources.env.XMPP_PASSWORD;
+  if (fromEnv) return { password: fromEnv, source: 'XMPP_PASSWORD' };
+  const file = account['password-file'];
+  if (file !== undefined) return { password: readPasswordFile(file, sources), source: `config password-file ${file}` };
+  if (account.password) return { password: account.password, source: 'config password' };
+  if (sources.promptPassword) {
+    const password = await sources.promptPassword(`Password for ${jid}: `);
+    if (password !== '') return { password, source: 'prompt' };
+  }
+  throw new UsageError(`no password for ${jid}: use XMPP_PASSWORD, -P FILE, the config file or a terminal`);
+}

@@ -1,0 +1,135 @@
+// XEP-0198 for what we receive. A stanza counts as received (and is acknowledged to the server)
+// only once its handler has finished with it, so whatever was not handled when a session ends, however
+// it ends, stays with the server for the next one. No resumption: a broken session is a new login.
+//
+// Backpressure: while `pauseAt` stanzas wait for their handler (a slow reader of our output), the
+// socket is not read, so the rest waits in TCP and at the server rather than in our memory; reading
+// resumes when `resumeAt` are left.
+import type { Element } from '@xmpp/xml';
+import type xmlFactory from '@xmpp/xml';
+
+export const NS_SM = 'urn:xmpp:sm:3';
+export const pauseAt = 256;
+export const resumeAt = 64;
+
+const stanzaNames = new Set(['message', 'presence', 'iq']);
+
+/** What the caller does with incoming stanzas. */
+export interface InboundHooks {
+  /**
+   * Called for every incoming stanza, one at a time in arrival order. With stream management, a
+   * stanza counts as handled (and is acknowledged to the server) only once the returned promise
+   * resolves; a rejection stops all acknowledgement and ends the session.
+   */
+  onStanza?: (stanza: Element) => void | Promise<void>;
+  /** With stream management, acknowledge messages as soon as they are handled (one <a/> per event-loop turn). */
+  acknowledgeEach?: boolean;
+}
+
+export interface StreamManagementIo extends InboundHooks {
+  xml: typeof xmlFactory;
+  /** Writes to the stream; a failed write shows as the session's end, so it is ignored here. */
+  write: (element: Element) => Promise<void>;
+  /** Whether the stream is up, so that an <a/> may be written. */
+  online: () => boolean;
+  /** Stops and restarts reading the socket. */
+  pause: () => void;
+  resume: () => void;
+  /** A handler failed: the session ends with its error. */
+  fail: (error: Error) => void;
+  progress: (text: string) => void;
+}
+
+export class StreamManagement {
+  private enabled = false;
+  /** Stanzas received since <enabled/> that their handler has finished with: XEP-0198's h. */
+  private handled = 0;
+  private waiting = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private handlerFailed = false;
+  private ackDue = false;
+
+  constructor(private readonly io: StreamManagementIo) {}
+
+  /**
+   * Enables XEP-0198 where `features` offer it; `request` writes <enable/> and resolves with the
+   * server's answer. False when the server does not offer it or refuses.
+   */
+  async enable(features: Element | undefined, request: (enable: Element) => Promise<Element>): Promise<boolean> {
+    if (this.enabled) return true;
+    if (!features?.getChild('sm', NS_SM)) return false;
+    const reply = await request(this.io.xml('enable', { xmlns: NS_SM }));
+    this.enabled = reply.is('enabled', NS_SM);
+    this.io.progress(this.enabled ? 'stream management enabled' : 'stream management refused by the server');
+    return this.enabled;
+  }
+
+  /** Every element the stream receives: stanzas go to the handler, the server's <r/> is answered. */
+  receive(element: Element): void {
+    if (element.is('r', NS_SM) && this.enabled) {
+      this.acknowledge();
+      return;
+    }
+    if (!stanzaNames.has(element.name) || this.stopped || this.handlerFailed) return;
+    const counted = this.enabled;
+    if (++this.waiting === pauseAt) this.io.pause();
+    this.queue = this.queue
+      .then(() => this.io.onStanza?.(element))
+      .then(
+        () => this.handledOne(element, counted),
+        (error: Error) => {
+          this.handlerFailed = true;
+          this.io.fail(error);
+        },
+      )
+      .finally(() => {
+        if (--this.waiting === resumeAt) this.io.resume();
+      });
+  }
+
+  /** Resolves once every stanza received so far has been handled. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  /** From now on nothing more is handled: what arrives stays unacknowledged, so the server keeps it. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** A handler failed: nothing more may be acknowledged. */
+  get broken(): boolean {
+    return this.handlerFailed;
+  }
+
+  /** The <a/> that tells the server about everything handled so far; undefined without XEP-0198. */
+  finalAcknowledgement(): Element | undefined {
+    return this.enabled ? this.ack() : undefined;
+  }
+
+  private handledOne(element: Element, counted: boolean): void {
+    if (!counted || this.handlerFailed) return;
+    this.handled += 1;
+    if (this.io.acknowledgeEach && element.name === 'message') this.acknowledgeSoon();
+  }
+
+  // One <a/> for all the messages handled in one turn of the event loop (h is cumulative), not one
+  // per message: 10,000 waiting would be 10,000 TLS writes.
+  private acknowledgeSoon(): void {
+    if (this.ackDue) return;
+    this.ackDue = true;
+    setImmediate(() => {
+      this.ackDue = false;
+      if (!this.stopped && this.io.online()) this.acknowledge();
+    });
+  }
+
+  private acknowledge(): void {
+    this.io.write(this.ack()).catch(() => {});
+  }
+
+  private ack(): Element {
+    return this.io.xml('a', { xmlns: NS_SM, h: this.handled });
+  }
+}
