@@ -1,10 +1,11 @@
 // The db host: the MariaDB that ejabberd keeps its data in, on the lab network. Every connection
 // is TLS with the lab's certificate (require_secure_transport), its firewall and its accounts admit
 // the ejabberd nodes' addresses only, and the password is a secret of the lab, never committed.
-import type { Host, Lab } from '../model.ts';
+import type { Lab } from '../model.ts';
 import { dedent, generated, type GeneratedFile } from './file.ts';
 import { roleScript } from './script.ts';
 import { mariadbConfig } from './mariadb.ts';
+import { nftTable } from './firewall.ts';
 import { ROLE_PACKAGES } from '../roles.ts';
 
 export const SQL_DATABASE = 'ejabberd';
@@ -13,21 +14,8 @@ export const SQL_USER = 'ejabberd';
 export const SQL_PASSWORD_SECRET = 'sql/ejabberd.password';
 const CERT_DIR = '/etc/mysql/certs';
 
-export function dbFirewall(lab: Lab, db: Host): string {
-  const nodes = lab.ejabberd.map((n) => n.host.address).join(', ');
-  return dedent`
-    table inet chatlab
-    delete table inet chatlab
-    table inet chatlab {
-      chain input {
-        type filter hook input priority filter; policy accept;
-        iifname "lo" accept
-        ip daddr ${db.address} tcp dport ${lab.spec.ports.sql} ip saddr { ${nodes} } accept
-        tcp dport ${lab.spec.ports.sql} reject with tcp reset
-      }
-    }
-  `;
-}
+/** Port 3306 for the ejabberd nodes only: no other host of the lab reaches the database. */
+export const dbFirewall = (lab: Lab) => nftTable([{ port: lab.spec.ports.sql, from: lab.ejabberd.map((n) => n.host.address) }]);
 
 export function generateDb(lab: Lab): GeneratedFile[] {
   const db = lab.db;
@@ -45,7 +33,7 @@ export function generateDb(lab: Lab): GeneratedFile[] {
       # power-off of this host loses nothing rsxcc reported as stored.
       innodb_flush_log_at_trx_commit = 1
     `)),
-    generated('db/chatlab.nft', '#', 'db', dbFirewall(lab, db)),
+    generated('db/chatlab.nft', '#', 'db', dbFirewall(lab)),
     roleScript(lab, 'db', 'db', {
       DATABASE: SQL_DATABASE,
       SQL_USER,

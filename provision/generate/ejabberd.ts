@@ -3,6 +3,7 @@
 import type { EjabberdNode, Lab } from '../model.ts';
 import { dedent, generated, type GeneratedFile } from './file.ts';
 import { roleScript } from './script.ts';
+import { nftTable } from './firewall.ts';
 import { ROLE_PACKAGES } from '../roles.ts';
 import { SQL_DATABASE, SQL_PASSWORD_SECRET, SQL_USER } from './db.ts';
 
@@ -162,21 +163,10 @@ export function ejabberdctlConfig(lab: Lab, node: EjabberdNode): string {
  */
 export function firewall(lab: Lab): string {
   const { ports } = lab.spec;
-  const nodes = lab.ejabberd.map((n) => n.host.address).join(', ');
-  return dedent`
-    table inet chatlab
-    delete table inet chatlab
-    table inet chatlab {
-      chain input {
-        type filter hook input priority filter; policy accept;
-        iifname "lo" accept
-        tcp dport ${ports.erlangDist} ip saddr { ${nodes} } accept
-        tcp dport ${ports.erlangDist} reject with tcp reset
-        tcp dport ${ports.c2sProxied} ip saddr ${lab.haproxy.address} accept
-        tcp dport ${ports.c2sProxied} reject with tcp reset
-      }
-    }
-  `;
+  return nftTable([
+    { port: ports.erlangDist, from: lab.ejabberd.map((n) => n.host.address) },
+    { port: ports.c2sProxied, from: [lab.haproxy.address] },
+  ]);
 }
 
 /** With SQL storage: the secret and the CA in place, and (seed node) the schema loaded once. */
