@@ -88,7 +88,19 @@ elif ! ctl list_cluster | grep -qF "$SEED_NODE"; then
     [ $SECONDS -lt $deadline ] || die "seed node $SEED_NODE did not come up within $JOIN_TIMEOUT s"
     sleep 1
   done
-  ctl join_cluster "$SEED_NODE" >/dev/null
+  # join_cluster can fail, or time out while the join goes on, when the seed has only just
+  # started (CI saw exit 3 with nothing said): try again, bounded, after giving a join
+  # still under way the time to show.
+  out=''
+  until ctl list_cluster 2>/dev/null | grep -qF "$SEED_NODE"; do
+    [ $SECONDS -lt $deadline ] || die "could not join $SEED_NODE within $JOIN_TIMEOUT s: $out"
+    out=$(ctl join_cluster "$SEED_NODE" 2>&1) && continue
+    log "join_cluster $SEED_NODE: ${out:-exit $?}; checking again"
+    for _ in 1 2 3 4 5; do
+      ctl list_cluster 2>/dev/null | grep -qF "$SEED_NODE" && break
+      sleep 2
+    done
+  done
   log "joined the cluster of $SEED_NODE"
   CHANGES=$((CHANGES + 1))
 fi

@@ -37,8 +37,11 @@ for (const domain of [EJABBERD, PROSODY]) {
     // The kill point is a random count of printed lines (so it lands mid-drain, where the danger
     // is: much of the backlog sent and unacknowledged), or for one run in four a random time from
     // start (login, or the server's flush before anything is printed). The next run starts at
-    // once, while the server may still be storing the dead session's messages.
+    // once (after a count of the store), while the server may still be storing the dead
+    // session's messages, or (ejabberd) routes them to that next session live. When the store runs low it is filled up again
+    // (new messages, expected like the first), so that every kill has a drain to land in.
     const random = seededRandom(seed + domain.length);
+    const expected = [...bodies];
     const union: string[] = [];
     let killedMidPrint = 0;
     let finishedBeforeKill = 0;
@@ -46,18 +49,25 @@ for (const domain of [EJABBERD, PROSODY]) {
     let kills = 0;
     const points: string[] = [];
     for (; kills < KILLS && Date.now() < loopEnd; kills++) {
-      const left = UNREAD - new Set(union).size;
+      // At most half of what waits (counted just before the run, ~0.1 s), since the rest (over
+      // 64 kB of output) cannot all be in the pipe yet.
+      let waiting = await storedOffline(lab, bob);
+      if (waiting < UNREAD / 4 && (waiting = await settledOffline(lab, bob)) < UNREAD / 4) {
+        const more = Array.from({ length: UNREAD / 2 }, (_, i) => `${tag}-more${kills}-${i}`);
+        await fillUnread(lab, alice, bob, more, server);
+        expected.push(...more);
+        waiting = await storedOffline(lab, bob);
+      }
       const run = new Background([...login(lab, bob, server), '-T', '20', '-s']);
       const byTime = random() < 0.25;
-      // At most half of what is left: the rest (over 64 kB of output) cannot all be in the pipe yet.
-      const target = 1 + Math.floor(random() * left * 0.5);
       const at = 50 + Math.floor(random() * 250);
+      const target = 1 + Math.floor(random() * waiting * 0.5);
       if (!byTime) run.killAtLine(target);
       await Promise.race([sleep(byTime ? at : 30_000), run.exited]);
       const finished = run.exitCode !== null;
       const r = await run.kill9();
       const printed = run.bodies();
-      points.push(`${byTime ? `${at}ms` : `line ${target}`}:${finished ? 'finished' : printed.length}`);
+      points.push(`${byTime ? `${at}ms` : `line ${target}`}/${waiting}:${finished ? 'finished' : printed.length}`);
       if (finished) {
         finishedBeforeKill++;
         assert.equal(r.exitCode, 0, r.stderr);
@@ -68,12 +78,12 @@ for (const domain of [EJABBERD, PROSODY]) {
     // so at once), what was printed and what is stored cover every message.
     const stored = await settledOffline(lab, bob);
     const kept = new Set([...union, ...(await storedBodies(lab, bob))]);
-    const neither = bodies.filter((b) => !kept.has(b));
+    const neither = expected.filter((b) => !kept.has(b));
     const last = await drainAll(lab, bob, server);
     union.push(...last.map((m) => m.body));
-    const counts = tally(bodies, union);
+    const counts = tally(expected, union);
     t.diagnostic(fmt({
-      seed, unread: UNREAD, kills, killed_mid_print: killedMidPrint, finished_before_kill: finishedBeforeKill,
+      seed, unread: UNREAD, expected: expected.length, kills, killed_mid_print: killedMidPrint, finished_before_kill: finishedBeforeKill,
       printed_total: union.length, delivered: counts.delivered, lost: counts.lost.length, duplicates: counts.duplicates,
       stored_after_kills: stored, shown_by_last_clean_run: last.length, kill_points: points.join(' '),
     }));
