@@ -5,8 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { chmod, copyFile, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../paths.ts';
+import { EX, LabError } from '../errors.ts';
 import { guestSources, parseAptSources, type GuestSources } from './apt-sources.ts';
-import { run, timed, type Timing } from './exec.ts';
+import { run } from '../run.ts';
+import { timed, type Timing } from './timing.ts';
 import { boxVagrantfile, metadataJson } from './metadata.ts';
 import { mountsUnder } from './mounts.ts';
 import {
@@ -96,11 +98,11 @@ async function takeLock(lockPath: string): Promise<() => Promise<void>> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const holder = Number(await readFile(lockPath, 'utf8').catch(() => ''));
-      if (holder > 0 && isAlive(holder)) throw new Error(`another box build (pid ${holder}) holds ${lockPath}`);
+      if (holder > 0 && isAlive(holder)) throw new LabError(`another box build (pid ${holder}) holds ${lockPath}`, EX.tempFail);
       await rm(lockPath, { force: true });
     }
   }
-  throw new Error(`could not take ${lockPath}`);
+  throw new LabError(`could not take ${lockPath}`, EX.tempFail);
 }
 
 function isAlive(pid: number): boolean {
@@ -131,18 +133,15 @@ async function unmountAllUnder(dir: string): Promise<void> {
   for (let round = 0; round < 64; round++) {
     const [deepest] = mountsUnder(await readFile('/proc/self/mountinfo', 'utf8'), dir);
     if (!deepest) return;
-    await run('umount', [deepest], { timeoutMs: MIN });
+    await run(['umount', deepest], { timeoutMs: MIN });
   }
-  throw new Error(`mounts under ${dir} would not go away`);
+  throw new LabError(`mounts under ${dir} would not go away`, EX.osErr);
 }
 
 async function detachLoopsBackedBy(file: string): Promise<void> {
-  const { stdout } = await run('losetup', ['--noheadings', '--output', 'NAME', '--associated', file], {
-    timeoutMs: MIN,
-    reject: false,
-  });
+  const { stdout } = await run(['losetup', '--noheadings', '--output', 'NAME', '--associated', file], { timeoutMs: MIN, check: false });
   for (const dev of stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
-    await run('losetup', ['--detach', dev], { timeoutMs: MIN });
+    await run(['losetup', '--detach', dev], { timeoutMs: MIN });
   }
 }
 
@@ -184,8 +183,8 @@ async function build(hash: string, inputs: BoxInputs, final: BoxPaths, o: Ensure
   const step = <T>(name: string, fn: () => Promise<T>) => timed(timings, name, log, fn);
   const mount = async (args: string[], target: string) => {
     await mkdir(target, { recursive: true });
-    await run('mount', [...args, target], { timeoutMs: MIN });
-    undo.push(() => run('umount', [target], { timeoutMs: MIN }));
+    await run(['mount', ...args, target], { timeoutMs: MIN });
+    undo.push(() => run(['umount', target], { timeoutMs: MIN }));
   };
   const rootUuid = randomUUID();
   const diskBytes = DISK_GIB * 1024 ** 3;
@@ -198,33 +197,31 @@ async function build(hash: string, inputs: BoxInputs, final: BoxPaths, o: Ensure
     await step('partition and format', async () => {
       await writeFile(raw, '');
       await truncate(raw, diskBytes);
-      await run('sfdisk', ['--quiet', raw], {
+      await run(['sfdisk', '--quiet', raw], {
         timeoutMs: MIN,
         input: `label: dos\nstart=${PARTITION_START_SECTOR}, type=83, bootable\n`,
       });
       // No partition scanning or device-mapper on this kind of kernel: a loop device that starts
       // at the partition's offset stands in for /dev/loopNp1.
       const { stdout } = await run(
-        'losetup',
-        ['--find', '--show', '--offset', String(partOffset), '--sizelimit', String(diskBytes - partOffset), raw],
+        ['losetup', '--find', '--show', '--offset', String(partOffset), '--sizelimit', String(diskBytes - partOffset), raw],
         { timeoutMs: MIN },
       );
       const loop = stdout.trim();
-      undo.push(() => run('losetup', ['--detach', loop], { timeoutMs: MIN }));
+      undo.push(() => run(['losetup', '--detach', loop], { timeoutMs: MIN }));
       // GRUB 2.06 cannot read metadata_csum_seed; eager init keeps emulated guests from spending
       // their first minutes zeroing inode tables (the zeroes cost nothing in the qcow2).
       await run(
-        'mkfs.ext4',
-        ['-q', '-F', '-L', ROOT_LABEL, '-U', rootUuid, '-O', '^metadata_csum_seed', '-E', 'lazy_itable_init=0,lazy_journal_init=0', loop],
+        ['mkfs.ext4', '-q', '-F', '-L', ROOT_LABEL, '-U', rootUuid, '-O', '^metadata_csum_seed', '-E', 'lazy_itable_init=0,lazy_journal_init=0', loop],
         { timeoutMs: 5 * MIN },
       );
       await mount([loop], mnt);
     });
 
     await step('debootstrap (minbase)', () =>
-      run('debootstrap', ['--variant=minbase', `--cache-dir=${debCache}`, SUITE, mnt, sources.mirror], {
+      run(['debootstrap', '--variant=minbase', `--cache-dir=${debCache}`, SUITE, mnt, sources.mirror], {
         timeoutMs: 20 * MIN,
-        logFile,
+        output: { logFile },
       }),
     );
 
@@ -244,9 +241,10 @@ async function build(hash: string, inputs: BoxInputs, final: BoxPaths, o: Ensure
       const script = '/tmp/chatlab-guest-setup.sh';
       await copyFile(GUEST_SCRIPT, path.join(mnt, script));
       try {
-        await run('chroot', [mnt, '/bin/sh', script], {
+        await run(['chroot', mnt, '/bin/sh', script], {
           timeoutMs: 40 * MIN,
-          logFile,
+          output: { logFile },
+          cleanEnv: true,
           env: {
             PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
             HOME: '/root',
@@ -269,9 +267,9 @@ async function build(hash: string, inputs: BoxInputs, final: BoxPaths, o: Ensure
       const coreSize = (await stat(core)).size;
       if (coreSize > (PARTITION_START_SECTOR - 1) * SECTOR) throw new Error(`core.img (${coreSize} bytes) does not fit before the partition`);
       // 440 bytes: boot code only, the partition table after it stays.
-      await run('dd', [`if=${path.join(mnt, 'usr/lib/grub/i386-pc/boot.img')}`, `of=${raw}`, 'bs=440', 'count=1', 'conv=notrunc', 'status=none'], { timeoutMs: MIN });
+      await run(['dd', `if=${path.join(mnt, 'usr/lib/grub/i386-pc/boot.img')}`, `of=${raw}`, 'bs=440', 'count=1', 'conv=notrunc', 'status=none'], { timeoutMs: MIN });
       // boot.img loads sector 1 by default; grub-mkimage already filled core.img's own length.
-      await run('dd', [`if=${core}`, `of=${raw}`, `bs=${SECTOR}`, 'seek=1', 'conv=notrunc', 'status=none'], { timeoutMs: MIN });
+      await run(['dd', `if=${core}`, `of=${raw}`, `bs=${SECTOR}`, 'seek=1', 'conv=notrunc', 'status=none'], { timeoutMs: MIN });
       await rm(path.join(mnt, 'tmp'), { recursive: true, force: true });
       await mkdir(path.join(mnt, 'tmp'), { mode: 0o1777 });
       await chmod(path.join(mnt, 'tmp'), 0o1777);
@@ -280,7 +278,7 @@ async function build(hash: string, inputs: BoxInputs, final: BoxPaths, o: Ensure
     await step('fstrim and unmount', async () => {
       // Unmount everything but the root first, so the trim sees the final file system.
       while (undo.length > 2) await undo.pop()!();
-      await run('fstrim', [mnt], { timeoutMs: 5 * MIN });
+      await run(['fstrim', mnt], { timeoutMs: 5 * MIN });
       while (undo.length > 0) await undo.pop()!();
     });
 
@@ -288,14 +286,14 @@ async function build(hash: string, inputs: BoxInputs, final: BoxPaths, o: Ensure
       const img = path.join(work, 'box.img');
       // Compressed clusters: vagrant-libvirt streams the whole image into libvirt on every first
       // `up`, and QEMU decompresses on the host side, outside the emulated CPU.
-      await run('qemu-img', ['convert', '-c', '-O', 'qcow2', raw, img], { timeoutMs: 15 * MIN });
+      await run(['qemu-img', 'convert', '-c', '-O', 'qcow2', raw, img], { timeoutMs: 15 * MIN });
       await rm(raw);
       await writeFile(path.join(work, 'metadata.json'), metadataJson(DISK_GIB));
       await writeFile(path.join(work, 'Vagrantfile'), boxVagrantfile());
       // Travels into Vagrant's box store, so `chatlab box add` can tell a stale added box.
       await writeFile(path.join(work, 'chatlab-box.json'), `${JSON.stringify({ hash })}\n`);
       const members = ['metadata.json', 'Vagrantfile', 'chatlab-box.json', 'box.img'];
-      await run('tar', ['-C', work, '-cf', path.join(work, path.basename(final.boxFile)), ...members], {
+      await run(['tar', '-C', work, '-cf', path.join(work, path.basename(final.boxFile)), ...members], {
         timeoutMs: 10 * MIN,
       });
       for (const m of members) await rm(path.join(work, m));

@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CACHE_DIR, currentInputs, ensureBox } from './build.ts';
-import { run, type Timing } from './exec.ts';
+import { run } from '../run.ts';
+import type { Timing } from './timing.ts';
 import { DEFAULT_STATE_DIR, hostDown, hostUp } from './host.ts';
 import { BOX_NAME } from './spec.ts';
 import { LabError } from '../errors.ts';
@@ -90,10 +91,7 @@ export async function runBox(argv: string[]): Promise<number> {
           log(`Vagrant already has box ${BOX_NAME} ${box.hash}`);
         } else {
           const t0 = performance.now();
-          await run('vagrant', ['box', 'add', '--force', '--name', BOX_NAME, box.boxFile], {
-            timeoutMs: 10 * 60_000,
-            env: { ...stringEnv(process.env), ...VAGRANT_ENV },
-          });
+          await run(['vagrant', 'box', 'add', '--force', '--name', BOX_NAME, box.boxFile], { timeoutMs: 10 * 60_000, env: VAGRANT_ENV });
           timings.push({ step: 'vagrant box add', seconds: Math.round((performance.now() - t0) / 100) / 10 });
         }
       }
@@ -125,13 +123,8 @@ const PRIVATE_MOUNTS = 'CHATLAB_BOX_PRIVATE_MOUNTS';
  *  would leave its mounts behind. */
 async function inPrivateMountNamespace(): Promise<number> {
   const r = await run(
-    'unshare',
-    ['--mount', '--propagation', 'private', '--', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
-    { timeoutMs: 90 * 60_000, env: { ...stringEnv(process.env), [PRIVATE_MOUNTS]: '1' }, inherit: true, reject: false },
+    ['unshare', '--mount', '--propagation', 'private', '--', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    { timeoutMs: 90 * 60_000, env: { [PRIVATE_MOUNTS]: '1' }, output: 'inherit', check: false },
   );
   return r.exitCode;
-}
-
-function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }

@@ -1,7 +1,7 @@
 // Namespaces, cables and routes of the namespace lab. Each step checks before it acts, so a
 // half-made network from an interrupted run is completed rather than duplicated or refused.
 import type { NetnsHost, NetnsPlan } from './plan.ts';
-import { ip, ipQuiet } from './run.ts';
+import { ip, ipQuiet } from '../run.ts';
 import { parseCidr } from '../model.ts';
 import { EX, LabError } from '../errors.ts';
 
