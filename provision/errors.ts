@@ -21,19 +21,19 @@ export type ExitStatus = (typeof EX)[keyof typeof EX];
 /** What each status means, for -h, chatlab(1) and README (a test holds them to this). */
 export const EXIT_STATUSES: readonly (readonly [ExitStatus, string])[] = [
   [EX.ok, 'done'],
-  [EX.found, 'the check found something: `generate --check`, a stale, missing or no longer generated file; `load`, a run with errors (or dropped sessions, without --kill)'],
-  [EX.down, '`status`: the lab is not up'],
+  [EX.found, 'generate --check found a stale, missing or no longer generated file; load: the run had errors (or, without --kill, dropped sessions)'],
+  [EX.down, 'status: the lab is not up'],
   [EX.usage, 'usage: an unknown command or option, a bad value, a host the lab does not have'],
   [EX.data, 'bad model (provision/lab.ts, or the overrides of a named lab), or generated assets that are stale'],
-  [EX.unavailable, 'the lab is not up; a command a step needs is missing (`packages --check`, `up`, `box`); the subnet is routed elsewhere; `kill HOST SERVICE`: no such service runs'],
+  [EX.unavailable, 'the lab is not up; a command a step needs is missing (packages --check, up, box); the subnet or address is in use elsewhere; kill HOST SERVICE: no such service runs'],
   [EX.software, 'internal error (a bug in chatlab)'],
   [EX.osErr, 'a system command chatlab ran failed; the message names it and its last lines on stderr'],
   [EX.tempFail, 'provisioning or a login failed or timed out; a command ran out of its time'],
-  [EX.noPerm, 'not root'],
+  [EX.noPerm, 'not root (the lab commands, load and box need it; generate, secrets, packages and box hash do not)'],
 ];
 
-/** `chatlab exec HOST -- CMD` exits with CMD's own status instead (128 + N: ended by signal N). */
-export const EXEC_STATUS = "`exec`: the command's own exit status (128 + N when signal N ended it)";
+/** chatlab exec HOST -- CMD exits with CMD's own status instead (128 + N: ended by signal N). */
+export const EXEC_STATUS = "exec: the command's own exit status (128 + N when signal N ended it)";
 
 export class LabError extends Error {
   constructor(message: string, readonly exitCode: ExitStatus = EX.software) {

@@ -30,7 +30,6 @@ import {
 } from './spec.ts';
 
 export const GUEST_SCRIPT = path.join(projectRoot, 'provision', 'box', 'guest-setup.sh');
-export const DEFAULT_CACHE_DIR = '/var/cache/chatlab-box';
 
 const MIN = 60_000;
 const SECTOR = 512;

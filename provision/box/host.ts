@@ -12,7 +12,6 @@ import { networkXml, type IsolatedNetwork } from './libvirt-xml.ts';
 import { BOX_NAME } from './spec.ts';
 import { EX, LabError } from '../errors.ts';
 
-export const DEFAULT_STATE_DIR = '/run/chatlab-box';
 const URI = 'qemu:///system';
 const SEC = 1_000;
 

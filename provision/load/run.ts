@@ -10,10 +10,10 @@ import { kill, labContext, start, type LabContext } from '../lab/runner.ts';
 import { listNetns } from '../lab/network.ts';
 import { serviceHost } from '../model.ts';
 import { caFile, projectRoot } from '../paths.ts';
-import { EX, LabError } from '../errors.ts';
+import { EX, LabError, type ExitStatus } from '../errors.ts';
 import { ensureLoadAccounts, loadUser } from './accounts.ts';
 import { mergeTicks, summarize, type Tick } from './metrics.ts';
-import { LOAD_USAGE, parseLoadArgs, type LoadOptions } from './options.ts';
+import type { LoadOptions } from './options.ts';
 import { chartSvg } from './chart.ts';
 import { formatTable, seriesPoints, type LoadReport } from './report.ts';
 import { haproxyBackends, processStats, sampleProcesses, type BackendServer, type ProcSample } from './servers.ts';
@@ -176,17 +176,12 @@ export async function writeReport(report: LoadReport, dir: string): Promise<stri
   return written;
 }
 
-/** `chatlab [--lab NAME] load ...`: exit 0 when the run had no errors, 1 when it had some. */
-export async function loadCommand(args: string[], ctx: LabContext): Promise<number> {
-  if (args[0] === '-h' || args[0] === '--help') {
-    process.stdout.write(`${LOAD_USAGE}\n`);
-    return 0;
-  }
-  const options = parseLoadArgs(args, ctx.lab.spec.name);
+/** `chatlab [--lab NAME] load ...`: EX.ok when the run had no errors, EX.found when it had some. */
+export async function loadCommand(options: LoadOptions, ctx: LabContext): Promise<ExitStatus> {
   const report = await runLoad(options, ctx.log, ctx);
   process.stdout.write(`${formatTable(report)}\n`);
   const files = await writeReport(report, options.outDir ?? defaultOutDir(ctx));
   ctx.log(`wrote ${files.join(', ')}`);
   // Drops are the point of a run with --kill; in any other run they are failures too.
-  return report.summary.errorTotal === 0 && (options.kill !== undefined || report.summary.drops === 0) ? 0 : 1;
+  return report.summary.errorTotal === 0 && (options.kill !== undefined || report.summary.drops === 0) ? EX.ok : EX.found;
 }
