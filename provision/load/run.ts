@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, release } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resolveInstance } from '../instance.ts';
 import { kill, labContext, start, type LabContext } from '../lab/runner.ts';
 import { listNetns } from '../lab/network.ts';
@@ -22,7 +23,10 @@ import type { Job, WorkerMessage } from './worker.ts';
 export type { LoadOptions } from './options.ts';
 export type { LoadReport } from './report.ts';
 
-const WORKER = path.join(projectRoot, 'provision', 'load', 'worker.ts');
+// From the bundle (dist/chatlab.js, also as installed), the worker's bundle beside it; from the
+// sources, the worker's source through tsx, as the bench runs it.
+const bundled = path.basename(fileURLToPath(import.meta.url)) === 'chatlab.js';
+const WORKER = bundled ? path.join(projectRoot, 'dist', 'chatlab-load-worker.js') : path.join(projectRoot, 'provision', 'load', 'worker.ts');
 
 /** The default place for a lab's reports: its git-ignored state directory. */
 export const defaultOutDir = (ctx: LabContext) => path.join(ctx.state, 'load');
@@ -30,8 +34,7 @@ export const defaultOutDir = (ctx: LabContext) => path.join(ctx.state, 'load');
 async function startWorkers(count: number): Promise<ChildProcess[]> {
   return Promise.all(
     Array.from({ length: count }, () => {
-      // tsx from the checkout, as for the bench's workers: the bundle has no separate worker file.
-      const child = fork(WORKER, [], { cwd: projectRoot, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(WORKER, [], { cwd: projectRoot, execArgv: bundled ? [] : ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       return new Promise<ChildProcess>((resolve, reject) => {
         child.once('message', () => resolve(child));
         child.once('exit', (code) => reject(new LabError(`load worker exited (${code}) before it was ready`)));
