@@ -10,6 +10,8 @@ import { resolveInstance } from '../instance.ts';
 import { kill, labContext, start, type LabContext } from '../lab/runner.ts';
 import { listNetns } from '../lab/network.ts';
 import { serviceHost } from '../model.ts';
+import { HAPROXY_ADMIN_SOCKET } from '../roles.ts';
+import { outsidePath } from '../lab/plan.ts';
 import { caFile, projectRoot } from '../paths.ts';
 import { EX, LabError, type ExitStatus } from '../errors.ts';
 import { ensureLoadAccounts, loadUser } from './accounts.ts';
@@ -85,7 +87,7 @@ export async function runLoad(options: LoadOptions, log: (line: string) => void 
   log(`${options.users} accounts ready (${created} created in ${accounts.seconds.toFixed(1)} s)`);
 
   const servers = plan.hosts.filter((h) => h.host.role !== 'client').map((h) => ({ name: h.host.name, netns: h.netns }));
-  const haproxySocket = path.join(plan.hosts.find((h) => h.host.role === 'haproxy')!.root, 'run/haproxy/admin.sock');
+  const haproxySocket = outsidePath(plan.hosts.find((h) => h.host.role === 'haproxy')!, HAPROXY_ADMIN_SOCKET);
   const viaHaproxy = options.server === 'ejabberd';
 
   const workers = await startWorkers(options.workers);
