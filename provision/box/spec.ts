@@ -12,7 +12,7 @@ export const BOX_NAME = 'chatlab-bookworm';
 export const DEFAULT_CACHE_DIR = '/var/cache/chatlab-box';
 export const DEFAULT_STATE_DIR = '/run/chatlab-box';
 
-/** Bump whenever build.ts changes what ends up in the image: the guest script and the package
+/** Bump whenever image.ts changes what ends up in the image: the guest script and the package
  *  lists are hashed by content, the host-side build steps are only covered by this number. */
 export const BUILDER_VERSION = 5;
 
