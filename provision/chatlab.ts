@@ -138,10 +138,16 @@ export function readCommandLine(argv: readonly string[], found: (command: Comman
   return { command, args, lab };
 }
 
-async function dispatch(argv: readonly string[], found: (command: Command) => void): Promise<number> {
+/** Where chatlab's own words go (the help, the failure); the commands write to the process's. */
+export interface Io {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+async function dispatch(argv: readonly string[], io: Io, found: (command: Command) => void): Promise<number> {
   const line = readCommandLine(argv, found);
   if ('help' in line) {
-    process.stdout.write(`${line.help}\n`);
+    io.stdout.write(`${line.help}\n`);
     return EX.ok;
   }
   if (line.command.root) requireRoot(line.command);
@@ -149,13 +155,13 @@ async function dispatch(argv: readonly string[], found: (command: Command) => vo
 }
 
 /** The whole of chatlab but the process: its exit status, its messages on stderr, one line for bad input. */
-export async function chatlab(argv: readonly string[]): Promise<number> {
+export async function chatlab(argv: readonly string[], io: Io = process): Promise<number> {
   let hint = 'chatlab -h';
   try {
-    return await dispatch(argv, (command) => (hint = `chatlab ${command.name} -h`));
+    return await dispatch(argv, io, (command) => (hint = `chatlab ${command.name} -h`));
   } catch (error) {
     const status = exitStatusOf(error);
-    process.stderr.write(`chatlab: ${describeError(error)}${status === EX.usage ? ` (usage: ${hint})` : ''}\n`);
+    io.stderr.write(`chatlab: ${describeError(error)}${status === EX.usage ? ` (usage: ${hint})` : ''}\n`);
     return status;
   }
 }

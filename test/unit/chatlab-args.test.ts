@@ -14,19 +14,12 @@ function read(...argv: string[]) {
   return { name: line.command.name, lab: line.lab, values: Object.fromEntries(line.args.values), operands: line.args.operands };
 }
 
-/** Runs chatlab with its stdout and stderr caught. Only for command lines that fail or ask for help:
+/** Runs chatlab with its own words caught. Only for command lines that fail or ask for help:
  *  nothing here may reach a handler. */
 async function caught(...argv: string[]) {
   const out = { stdout: '', stderr: '' };
-  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
-  process.stdout.write = ((chunk: string) => ((out.stdout += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((out.stderr += chunk), true)) as typeof process.stderr.write;
-  try {
-    return { status: await chatlab(argv), ...out };
-  } finally {
-    Object.assign(process.stdout, { write: writes.stdout });
-    Object.assign(process.stderr, { write: writes.stderr });
-  }
+  const io = { stdout: { write: (t: string) => (out.stdout += t) }, stderr: { write: (t: string) => (out.stderr += t) } };
+  return { status: await chatlab(argv, io), ...out };
 }
 
 test('every command of the table has a handler, and every handler a command', () => {
