@@ -4,7 +4,9 @@ import { build } from 'esbuild';
 import { chmod, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 
-const entries = { rsxcc: 'cli/main.ts', chatlab: 'provision/main.ts' };
+// The load generator's worker is a process of its own (forked by `chatlab load`): a bundle too, so
+// that an installed chatlab, which has no TypeScript loader, can start it.
+const entries = { rsxcc: 'cli/main.ts', chatlab: 'provision/main.ts', 'chatlab-load-worker': 'provision/load/worker.ts' };
 // rsxcc's first line keeps certificate parsing out of its start-up (GNU and BSD env expand ${VAR}
 // in -S; unset, it is empty):
 // - Node parses NODE_EXTRA_CA_CERTS before any of our code; rsxcc gets the file as
@@ -38,7 +40,7 @@ for (const [name, entry] of Object.entries(entries)) {
     legalComments: 'none',
     // CommonJS dependencies (posix-getopt, ltx) call require(): give the ESM bundle one.
     banner: {
-      js: `${shebang[name]}\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);`,
+      js: `${shebang[name] ? `${shebang[name]}\n` : ''}import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);`,
     },
     logLevel: 'warning',
   });

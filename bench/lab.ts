@@ -1,11 +1,11 @@
 // The bench's own named lab, driven through the `chatlab` CLI exactly as a person would: never the
 // default lab, which other people test against at the same time.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Account } from './job.ts';
 import type { EjabberdStorage as Storage } from '../provision/model.ts';
+import { run } from '../provision/run.ts';
 
 export interface LabStatus {
   caFile: string;
@@ -18,30 +18,9 @@ const roles: Record<Role, string> = { sender: 'bsender', sink: 'bsink', drain: '
 
 const chatlabJs = resolve('dist/chatlab.js');
 
-/**
- * Runs a command with stderr passed through (progress), stdout captured; bounded in time. The
- * last error line on stderr is kept too, so that a failed phase's note says why.
- */
-export function run(argv: string[], limitMs: number): Promise<{ code: number | null; stdout: string; lastError: string; ms: number }> {
-  return new Promise((done, fail) => {
-    const t0 = performance.now();
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let lastError = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => {
-      process.stderr.write(chunk);
-      const line = chunk.toString().split('\n').reverse().find((l) => /\b(Error|error|failed)\b/.test(l));
-      if (line) lastError = line.trim().slice(0, 300);
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-    child.once('error', fail);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, lastError, ms: performance.now() - t0 });
-    });
-  });
-}
+/** The last line on stderr that says what went wrong, so that a failed phase's note says why. */
+const lastError = (stderr: string) =>
+  stderr.split('\n').reverse().find((l) => /\b(Error|error|failed)\b/.test(l))?.trim().slice(0, 300) ?? '';
 
 export class BenchLab {
   constructor(
@@ -51,10 +30,11 @@ export class BenchLab {
   ) {}
 
   private async chatlab(args: string[], limitMs: number, what: string) {
-    const result = await run([process.execPath, chatlabJs, '--lab', this.name, ...args], limitMs);
-    if (result.code !== 0) {
-      const said = result.lastError || result.stdout.trim().slice(-300);
-      throw new Error(`chatlab --lab ${this.name} ${what} exited ${result.code ?? '(killed at its time limit)'}${said ? `: ${said}` : ''}`);
+    // stderr passed through as it comes (progress), stdout captured; bounded in time.
+    const result = await run([process.execPath, chatlabJs, '--lab', this.name, ...args], { timeoutMs: limitMs, output: 'tee', check: false });
+    if (result.exitCode !== 0 || result.timedOut) {
+      const said = lastError(result.stderr) || result.stdout.trim().slice(-300);
+      throw new Error(`chatlab --lab ${this.name} ${what} exited ${result.timedOut ? '(killed at its time limit)' : result.exitCode}${said ? `: ${said}` : ''}`);
     }
     return result;
   }

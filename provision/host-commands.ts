@@ -34,7 +34,7 @@ const MINBASE = ['apt', 'bash', 'coreutils', 'dash', 'diffutils', 'dpkg', 'findu
  *  not run by name: libvirtd drives qemu-system-x86 and dnsmasq; vagrant loads vagrant-libvirt. */
 export const STEP_INSTALLS = {
   lab: ['iproute2', 'util-linux', 'openssl', 'procps'],
-  test: ['shellcheck', 'vagrant', 'bind9-dnsutils', 'git'],
+  test: ['shellcheck', 'vagrant', 'bind9-dnsutils', 'git', 'man-db'],
   bench: ['go-sendxmpp', 'time'],
   box: [
     'debootstrap', 'fdisk', 'e2fsprogs', 'qemu-utils', 'vagrant', 'libvirt-daemon-system', 'libvirt-daemon-driver-qemu',
@@ -109,6 +109,7 @@ const OWN_COMMANDS: [string, string, Step[]][] = [
   ['node', 'nodejs', ['lab', 'test', 'bench', 'vm-stage', 'role:client']],
   ['npm', 'nodejs', ['lab', 'test']],
   ['shellcheck', 'shellcheck', ['test']],
+  ['man', 'man-db', ['test']],
   ['vagrant', 'vagrant', ['test', 'box', 'vm-stage']],
   ['dig', 'bind9-dnsutils', ['test', 'vm-stage', 'role:client']],
   ['go-sendxmpp', 'go-sendxmpp', ['bench']],

@@ -24,5 +24,9 @@ export const ROLE_DIRS: Record<Role, string[]> = {
   client: [],
 };
 
+/** HAProxy's admin socket: in a directory of the host's own, so that `status` and `load` reach it
+ *  from this machine through the bind's source (lab/plan.ts outsidePath). */
+export const HAPROXY_ADMIN_SOCKET = '/run/haproxy/admin.sock';
+
 /** Every host: the pid files and logs of processes started without systemd. */
 export const COMMON_DIRS = ['/run/chatlab', '/var/log/chatlab'];

@@ -5,10 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { access, chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { Lab } from './model.ts';
 import { passwordFile, secretsDir } from './paths.ts';
 import { SQL_PASSWORD_SECRET } from './generate/db.ts';
+import { run } from './run.ts';
 
 const exists = (file: string) => access(file).then(() => true, () => false);
 
@@ -33,7 +33,7 @@ async function writeSecret(file: string, content: string | Buffer): Promise<bool
   return true;
 }
 
-const openssl = (args: string[], cwd: string) => execa('openssl', args, { cwd, stdin: 'ignore' });
+const openssl = (args: string[], cwd: string) => run(['openssl', ...args], { cwd, timeoutMs: 60_000 });
 
 async function ensureCa(dir: string, made: string[]): Promise<void> {
   if (await exists(path.join(dir, 'ca.crt'))) return;

@@ -1,16 +1,12 @@
-// argv -> CommandLine, POSIX getopt(3) style (clustered flags, attached arguments, `--`); nothing
-// is read or checked beyond the option letters.
-import { BasicParser } from 'posix-getopt';
+// argv -> CommandLine by the option table, with the POSIX syntax both CLIs share (argv/getopt.ts);
+// nothing is read or checked beyond the option letters.
+import { getopt, GetoptError } from '../../argv/getopt.ts';
 import { UsageError } from '../errors.ts';
 import { options, type CommandLine } from './table.ts';
 
-// A leading ':' makes a missing argument come back as ':' rather than as an unknown option.
-const optstring = `:${options.map((option) => option.letter + (option.arg ? ':' : '')).join('')}`;
-const byLetter = new Map(options.map((option) => [option.letter, option]));
+const specs = options.map((option) => ({ short: option.letter, arg: option.arg, option }));
 
 export function parseCommandLine(args: readonly string[]): CommandLine {
-  // BasicParser expects process.argv's shape: two leading entries it skips.
-  const parser = new BasicParser(optstring, ['node', 'rsxcc', ...args]);
   const line: CommandLine = {
     help: false,
     version: false,
@@ -21,12 +17,13 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     showUnread: false,
     continuous: false,
   };
-  for (let opt = parser.getopt(); opt !== undefined; opt = parser.getopt()) {
-    if (opt.option === ':') throw new UsageError(`option requires an argument -- ${opt.optopt}`);
-    const option = byLetter.get(opt.option);
-    if (!option) throw new UsageError(`illegal option -- ${opt.optopt}`);
-    option.set(line, opt.optarg ?? '');
+  let parsed;
+  try {
+    parsed = getopt(specs, args);
+  } catch (error) {
+    throw error instanceof GetoptError ? new UsageError(error.message) : error;
   }
-  line.recipients.push(...args.slice(parser.optind() - 2));
+  for (const { option, value } of parsed.found) option.option.set(line, value ?? '');
+  line.recipients.push(...parsed.operands);
   return line;
 }

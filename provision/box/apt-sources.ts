@@ -1,5 +1,6 @@
 // The box is built from the same Debian mirror the building machine already uses, read from its
 // apt configuration rather than written into the project. Pure: text in, text out.
+import { EX, LabError } from '../errors.ts';
 
 export interface AptEntry {
   uri: string;
@@ -73,7 +74,7 @@ export function guestSources(entries: AptEntry[], suite: string): GuestSources {
     (e) => e.components.includes('main') && e.suites.some((s) => s === suite || s.startsWith(`${suite}-`)),
   );
   const base = ours.find((e) => e.suites.includes(suite));
-  if (!base) throw new Error(`no apt source for '${suite}' main on this machine: cannot pick a mirror`);
+  if (!base) throw new LabError(`no apt source for '${suite}' main on this machine: cannot pick a mirror`, EX.unavailable);
   const stanzas = ours.map((e) =>
     [
       'Types: deb',

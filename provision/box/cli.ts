@@ -1,4 +1,4 @@
 // Runs `chatlab box` without the bundled entry: `npx tsx provision/box/cli.ts ARGS`.
-import { runBox } from './main.ts';
+import { chatlab } from '../chatlab.ts';
 
-process.exitCode = await runBox(process.argv.slice(2));
+process.exitCode = await chatlab(['box', ...process.argv.slice(2)]);

@@ -1,18 +1,17 @@
 // libvirt on a machine without systemd: libvirtd and virtlogd as plain processes, the lab's
 // isolated networks, and a teardown that removes exactly what `up` and Vagrant added. What was
 // started or found is recorded in a state directory, so `down` works from another process.
-import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { lab } from '../lab.ts';
 import { resolveLab } from '../model.ts';
-import { run } from './exec.ts';
+import { run, startDetached } from '../run.ts';
 import { chainCleanup } from './firewall.ts';
 import { networkXml, type IsolatedNetwork } from './libvirt-xml.ts';
 import { BOX_NAME } from './spec.ts';
+import { EX, LabError } from '../errors.ts';
 
-export const DEFAULT_STATE_DIR = '/run/chatlab-box';
 const URI = 'qemu:///system';
 const SEC = 1_000;
 
@@ -56,12 +55,12 @@ interface HostState {
 
 const statePath = (dir: string) => path.join(dir, 'state.json');
 
-async function virsh(args: string[], reject = true) {
-  return run('virsh', ['--connect', URI, '--quiet', ...args], { timeoutMs: 60 * SEC, reject });
+async function virsh(args: string[], check = true) {
+  return run(['virsh', '--connect', URI, '--quiet', ...args], { timeoutMs: 60 * SEC, check });
 }
 
 async function libvirtAnswers(): Promise<boolean> {
-  const r = await run('virsh', ['--connect', URI, 'uri'], { timeoutMs: 10 * SEC, reject: false }).catch(() => undefined);
+  const r = await run(['virsh', '--connect', URI, 'uri'], { timeoutMs: 10 * SEC, check: false }).catch(() => undefined);
   return r?.exitCode === 0;
 }
 
@@ -72,25 +71,17 @@ async function procStartTime(pid: number): Promise<string | undefined> {
 }
 
 async function startDaemon(name: string, binary: string, stateDir: string): Promise<Started> {
-  const log = openSync(path.join(stateDir, `${name}.log`), 'a');
-  try {
-    const child = spawn(binary, [], { detached: true, stdio: ['ignore', log, log] });
-    child.unref();
-    const pid = child.pid;
-    if (pid === undefined) throw new Error(`${binary} did not start`);
-    await new Promise((r) => setTimeout(r, 200));
-    const startTime = await procStartTime(pid);
-    if (startTime === undefined) throw new Error(`${binary} exited at once; see ${stateDir}/${name}.log`);
-    return { name, pid, startTime };
-  } finally {
-    closeSync(log);
-  }
+  const pid = startDetached([binary], path.join(stateDir, `${name}.log`));
+  await new Promise((r) => setTimeout(r, 200));
+  const startTime = await procStartTime(pid);
+  if (startTime === undefined) throw new LabError(`${binary} exited at once; see ${stateDir}/${name}.log`, EX.unavailable);
+  return { name, pid, startTime };
 }
 
 async function saveIptables(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const tool of ['iptables', 'ip6tables']) {
-    const r = await run(`${tool}-save`, [], { timeoutMs: 30 * SEC, reject: false }).catch(() => undefined);
+    const r = await run([`${tool}-save`], { timeoutMs: 30 * SEC, check: false }).catch(() => undefined);
     if (r?.exitCode === 0) out[tool] = r.stdout;
   }
   return out;
@@ -107,7 +98,7 @@ export async function hostUp(
   networks: IsolatedNetwork[] = Object.values(labNetworks()),
 ): Promise<void> {
   await mkdir(stateDir, { recursive: true });
-  if (existsSync(statePath(stateDir))) throw new Error(`${statePath(stateDir)} exists: run 'chatlab box host down' first`);
+  if (existsSync(statePath(stateDir))) throw new LabError(`${statePath(stateDir)} exists: run 'chatlab box host down' first`, EX.unavailable);
   const state: HostState = { daemons: [], networks: [], poolsBefore: [], iptablesBefore: await saveIptables() };
   const save = () => writeFile(statePath(stateDir), `${JSON.stringify(state, null, 2)}\n`);
   await save();
@@ -123,7 +114,7 @@ export async function hostUp(
     }
     const deadline = Date.now() + 30 * SEC;
     while (!(await libvirtAnswers())) {
-      if (Date.now() > deadline) throw new Error(`libvirtd did not answer within 30 s; see ${stateDir}/libvirtd.log`);
+      if (Date.now() > deadline) throw new LabError(`libvirtd did not answer within 30 s; see ${stateDir}/libvirtd.log`, EX.tempFail);
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -131,12 +122,13 @@ export async function hostUp(
   await save();
 
   const existing = await listNames('net');
-  const addresses = (await run('ip', ['-o', '-4', 'addr', 'show'], { timeoutMs: 10 * SEC })).stdout;
+  const addresses = (await run(['ip', '-o', '-4', 'addr', 'show'], { timeoutMs: 10 * SEC })).stdout;
   for (const net of networks) {
     const holder = addresses.split('\n').find((l) => l.includes(` ${net.hostAddress}/`) && !l.includes(` ${net.bridge} `));
     if (holder) {
-      throw new Error(
+      throw new LabError(
         `${net.hostAddress} is already on interface ${holder.split(/\s+/)[1]}: the namespace lab (or a VirtualBox host-only network) uses the same plan; take it down first`,
+        EX.unavailable,
       );
     }
     if (existing.includes(net.name)) {
@@ -152,7 +144,7 @@ export async function hostUp(
     // `down` leaves no network definition behind.
     await virsh(['net-create', file]);
     const { stdout } = await virsh(['net-dumpxml', net.name]);
-    if (stdout.includes('<forward')) throw new Error(`libvirt gave network ${net.name} a <forward>: refusing to go on`);
+    if (stdout.includes('<forward')) throw new LabError(`libvirt gave network ${net.name} a <forward>: refusing to go on`, EX.osErr);
     log(`network ${net.name}: ${net.hostAddress}/${net.prefixLength} on ${net.bridge}, isolated`);
   }
 }
@@ -187,7 +179,7 @@ export async function hostDown(stateDir: string, log: (m: string) => void): Prom
   }
   for (const d of [...state.daemons].reverse()) await attempt(`stop ${d.name}`, () => stopDaemon(d, log));
   await attempt('firewall chains', () => removeNewChains(state.iptablesBefore, log));
-  if (errors.length > 0) throw new Error(`teardown incomplete:\n  ${errors.join('\n  ')}`);
+  if (errors.length > 0) throw new LabError(`teardown incomplete:\n  ${errors.join('\n  ')}`, EX.osErr);
   await rm(stateDir, { recursive: true, force: true });
 }
 
@@ -246,14 +238,14 @@ async function stopDaemon(d: Started, log: (m: string) => void): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  throw new Error(`${d.name} (pid ${d.pid}) survived SIGKILL`);
+  throw new LabError(`${d.name} (pid ${d.pid}) survived SIGKILL`, EX.osErr);
 }
 
 async function removeNewChains(before: Record<string, string>, log: (m: string) => void): Promise<void> {
   const now = await saveIptables();
   for (const [tool, text] of Object.entries(now)) {
     const commands = chainCleanup(before[tool] ?? '', text);
-    for (const args of commands) await run(tool, args, { timeoutMs: 30 * SEC });
+    for (const args of commands) await run([tool, ...args], { timeoutMs: 30 * SEC });
     if (commands.length > 0) log(`${tool}: removed libvirt's chains`);
   }
 }

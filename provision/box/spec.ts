@@ -7,7 +7,12 @@ import { ROLE_PACKAGES } from '../roles.ts';
  *  Vagrant ask the public box catalogue, and guests here must never need anything remote. */
 export const BOX_NAME = 'chatlab-bookworm';
 
-/** Bump whenever build.ts changes what ends up in the image: the guest script and the package
+/** Where built boxes are cached (CHATLAB_BOX_CACHE, --cache-dir), and where `box host up` records
+ *  what it started (CHATLAB_BOX_STATE, --state-dir). */
+export const DEFAULT_CACHE_DIR = '/var/cache/chatlab-box';
+export const DEFAULT_STATE_DIR = '/run/chatlab-box';
+
+/** Bump whenever image.ts changes what ends up in the image: the guest script and the package
  *  lists are hashed by content, the host-side build steps are only covered by this number. */
 export const BUILDER_VERSION = 5;
 

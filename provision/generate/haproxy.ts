@@ -2,7 +2,7 @@
 import type { Lab } from '../model.ts';
 import { dedent, generated, type GeneratedFile } from './file.ts';
 import { roleScript } from './script.ts';
-import { ROLE_PACKAGES } from '../roles.ts';
+import { HAPROXY_ADMIN_SOCKET, ROLE_PACKAGES } from '../roles.ts';
 import { zonePath } from './dns.ts';
 
 /** The XMPP-level health check: a node is up when it answers a stream header with STARTTLS. */
@@ -20,7 +20,7 @@ export function haproxyConfig(lab: Lab): string {
       log stderr format short local0 notice
       maxconn ${spec.limits.maxSessions}
       # Local only (mode 600): the admin socket is never on the network.
-      stats socket /run/haproxy/admin.sock mode 600 level admin
+      stats socket ${HAPROXY_ADMIN_SOCKET} mode 600 level admin
       stats timeout 30s
       user haproxy
       group haproxy

@@ -3,7 +3,7 @@
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NetnsHost, NetnsPlan } from './plan.ts';
-import { run } from './run.ts';
+import { run } from '../run.ts';
 
 const exists = (p: string) => access(p).then(() => true, () => false);
 
@@ -28,7 +28,7 @@ export async function prepareHostFs(h: NetnsHost, names: NameFiles): Promise<voi
     if (bind.seed && (await exists(bind.target))) {
       await mkdir(path.dirname(bind.source), { recursive: true });
       // cp -a: the packaged owners and modes (root:ejabberd 750 and the like) must survive.
-      await run(['cp', '-a', bind.target, bind.source]);
+      await run(['cp', '-a', bind.target, bind.source], { timeoutMs: 10 * 60_000 });
     } else {
       await mkdir(bind.source, { recursive: true });
     }

@@ -1,7 +1,7 @@
 // Namespaces, cables and routes of the namespace lab. Each step checks before it acts, so a
 // half-made network from an interrupted run is completed rather than duplicated or refused.
 import type { NetnsHost, NetnsPlan } from './plan.ts';
-import { ip, ipQuiet } from './run.ts';
+import { ip, ipQuiet } from '../run.ts';
 import { parseCidr } from '../model.ts';
 import { EX, LabError } from '../errors.ts';
 
@@ -47,10 +47,15 @@ export async function guardRoutePresent(plan: NetnsPlan): Promise<boolean> {
   return stdout.trim() !== '';
 }
 
+/**
+ * The guard: the lab subnet unreachable, at the link route's own prefix but a higher metric. While
+ * the adapter is up its link route (metric 0, made by the kernel for its address) wins; without it
+ * a lab address fails here instead of following the default route off the machine.
+ */
+export const guardRouteArgs = (plan: NetnsPlan) => ['route', 'add', 'unreachable', plan.subnet, 'metric', String(plan.guardMetric)];
+
 async function ensureGuardRoute(plan: NetnsPlan): Promise<void> {
-  if (!(await guardRoutePresent(plan))) {
-    await ip('route', 'add', 'unreachable', plan.subnet, 'metric', String(plan.guardMetric));
-  }
+  if (!(await guardRoutePresent(plan))) await ip(...guardRouteArgs(plan));
 }
 
 async function ensureCable(plan: NetnsPlan, h: NetnsHost): Promise<void> {

@@ -69,6 +69,13 @@ export function planNetns(lab: Lab, stateDir: string): NetnsPlan {
   };
 }
 
+/** Where a path inside a host (in one of its own directories) is seen from this machine. */
+export function outsidePath(h: NetnsHost, inside: string): string {
+  const bind = h.binds.find((b) => inside.startsWith(`${b.target}/`));
+  if (!bind) throw new Error(`${inside} is in none of ${h.host.name}'s own directories`);
+  return path.join(bind.source, path.relative(bind.target, inside));
+}
+
 export function findHost(plan: NetnsPlan, name: string): NetnsHost | undefined {
   return plan.hosts.find((h) => h.host.name === name);
 }

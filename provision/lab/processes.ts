@@ -2,7 +2,7 @@
 // found by namespace, stopped by PID, never by name and never outside the lab.
 import { readFile } from 'node:fs/promises';
 import type { NetnsHost } from './plan.ts';
-import { ipQuiet } from './run.ts';
+import { ipQuiet } from '../run.ts';
 
 export interface Proc {
   pid: number;

@@ -1,5 +1,5 @@
 // The namespace lab's operations. The only module (with secrets and the writer) that changes the
-// machine; every process goes through run() (execa) and every host process through hostArgv().
+// machine; every process goes through run() (provision/run.ts) and every host process through hostArgv().
 import path from 'node:path';
 import type { Lab } from '../model.ts';
 import { generateAll } from '../generate/index.ts';
@@ -15,7 +15,7 @@ import { destroyNetwork, ensureNetwork, listNetns, setCable } from './network.ts
 import { prepareHostFs, readNameFiles, removeNetnsEtc, wipeHostState } from './hostfs.ts';
 import { killHost, killService, stopHost } from './processes.ts';
 import { loginTargets, waitForLogins } from './ready.ts';
-import { run } from './run.ts';
+import { run } from '../run.ts';
 
 export interface LabContext {
   lab: Lab;
@@ -56,20 +56,22 @@ async function provisionHost(ctx: LabContext, h: NetnsHost): Promise<void> {
   const script = path.join(ctx.assetsRoot, h.host.role, 'provision.sh');
   const result = await run(hostArgv(h, ['bash', script]), {
     env: { CHATLAB_HOST: h.host.name, CHATLAB_SECRETS: secretsDir(ctx.state) },
-    stderr: ['pipe', 'inherit'],
-    stdout: 'ignore',
+    output: 'progress',
     check: false,
-    timeout: 15 * 60_000,
+    timeoutMs: 15 * 60_000,
   });
-  if (result.exitCode !== 0) throw new LabError(`provisioning ${h.host.name} failed (exit ${result.exitCode}); its log is above`, EX.tempFail);
+  if (result.exitCode !== 0) {
+    const why = result.timedOut ? 'ran out of its 15 minutes' : `exit ${result.exitCode}`;
+    throw new LabError(`provisioning ${h.host.name} failed (${why}); its log is above`, EX.tempFail);
+  }
 }
 
 async function ensurePackages(ctx: LabContext): Promise<void> {
   const roles = new Set(ctx.lab.hosts.map((h) => h.role));
   const packages = [...STEP_INSTALLS.lab, ...[...roles].flatMap((r) => ROLE_PACKAGES[r])];
   await run(['bash', path.join(ctx.assetsRoot, 'provision', 'shell', 'packages.sh'), ...packages], {
-    stderr: ['pipe', 'inherit'],
-    timeout: 30 * 60_000,
+    output: 'progress',
+    timeoutMs: 30 * 60_000,
   });
   requireCommands(['lab', ...[...roles].map((r): Step => `role:${r}`)]);
 }
@@ -126,7 +128,8 @@ export async function execIn(ctx: LabContext, hostName: string, command: string[
   const h = hostOrFail(ctx, hostName);
   await requireLab(ctx);
   if (!command.length) throw new LabError('exec needs a command after --', EX.usage);
-  const result = await run(hostArgv(h, command), { stdio: 'inherit', check: false });
+  // A person's own command: theirs to bound, and its status is the answer.
+  const result = await run(hostArgv(h, command), { output: 'interactive', check: false, timeoutMs: Infinity });
   return result.exitCode;
 }
 
@@ -158,7 +161,7 @@ async function waitForSqlOnEveryNode(ctx: LabContext, deadlineMs: number): Promi
   for (const node of ctx.lab.ejabberd) {
     const h = hostOrFail(ctx, node.host.name);
     const query = hostArgv(h, ['ejabberdctl', 'registered_users', ctx.lab.spec.domains.ejabberd]);
-    while ((await run(query, { check: false, timeout: 15_000 })).exitCode !== 0) {
+    while ((await run(query, { check: false, timeoutMs: 15_000 })).exitCode !== 0) {
       if (performance.now() > deadline) throw new LabError(`${node.host.name} cannot read its database within ${seconds(deadlineMs)}`, EX.tempFail);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -179,7 +182,7 @@ export async function cable(ctx: LabContext, hostName: string, connected: boolea
  */
 export async function clusterView(ctx: LabContext, hostName: string): Promise<string[] | undefined> {
   const h = hostOrFail(ctx, hostName);
-  const result = await run(hostArgv(h, ['ejabberdctl', 'mnesia', 'running_db_nodes']), { check: false, timeout: 15_000 });
+  const result = await run(hostArgv(h, ['ejabberdctl', 'mnesia', 'running_db_nodes']), { check: false, timeoutMs: 15_000 });
   if (result.exitCode !== 0) return undefined;
   return [...result.stdout.matchAll(/'([^']+)'/g)].map((m) => m[1]!).sort();
 }

@@ -6,6 +6,8 @@ import { listNetns, cableConnected, guardRoutePresent } from './network.ts';
 import { hostProcesses, type Proc } from './processes.ts';
 import { caFile, passwordFile, secretsDir } from '../paths.ts';
 import { serviceHost } from '../model.ts';
+import { HAPROXY_ADMIN_SOCKET } from '../roles.ts';
+import { outsidePath } from './plan.ts';
 
 export interface LabStatus {
   name: string;
@@ -71,7 +73,7 @@ export async function labStatus(ctx: LabContext): Promise<LabStatus> {
     })),
   );
   const haproxyHost = plan.hosts.find((h) => h.host.role === 'haproxy')!;
-  const haproxySocket = haproxyHost.binds.find((b) => b.target === '/run/haproxy')!.source + '/admin.sock';
+  const haproxySocket = outsidePath(haproxyHost, HAPROXY_ADMIN_SOCKET);
   return {
     name: lab.spec.name,
     // Namespaces outlive a stopped session; a lab is up only if its servers run too.

@@ -6,7 +6,7 @@ import { chown, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { LabContext } from '../lab/runner.ts';
 import { findHost, hostArgv } from '../lab/plan.ts';
-import { run } from '../lab/run.ts';
+import { run } from '../run.ts';
 import { secretsDir } from '../paths.ts';
 import { randomToken } from '../secrets.ts';
 import { DATABASE } from '../generate/prosody.ts';
@@ -83,7 +83,7 @@ async function ejabberdAccounts(ctx: LabContext, wanted: string[], password: str
   const domain = ctx.lab.spec.domains.ejabberd;
   // Accounts live in the replicated database: the seed node imports them for the whole cluster.
   const seed = labHost(ctx, ctx.lab.ejabberd[0]!.host.name);
-  const existing = new Set((await run(hostArgv(seed, ['ejabberdctl', 'registered_users', domain]))).stdout.split('\n'));
+  const existing = new Set((await run(hostArgv(seed, ['ejabberdctl', 'registered_users', domain]), { timeoutMs: 120_000 })).stdout.split('\n'));
   const missing = wanted.filter((u) => !existing.has(u));
   if (!missing.length) return 0;
   // Written where the node itself can read it: its own /var/lib/ejabberd, owned by ejabberd.
@@ -91,10 +91,10 @@ async function ejabberdAccounts(ctx: LabContext, wanted: string[], password: str
   const outside = path.join(seed.root, 'var/lib/ejabberd', name);
   await writeFile(outside, piefxis(domain, missing, password), { mode: 0o600 });
   try {
-    const { stdout } = await run(['stat', '-c', '%u:%g', outside.replace(/[^/]+$/, '')]);
+    const { stdout } = await run(['stat', '-c', '%u:%g', outside.replace(/[^/]+$/, '')], { timeoutMs: 30_000 });
     const [uid, gid] = stdout.trim().split(':').map(Number);
     await chown(outside, uid!, gid!);
-    await run(hostArgv(seed, ['ejabberdctl', 'import_piefxis', `/var/lib/ejabberd/${name}`]), { timeout: 600_000 });
+    await run(hostArgv(seed, ['ejabberdctl', 'import_piefxis', `/var/lib/ejabberd/${name}`]), { timeoutMs: 600_000 });
   } finally {
     await rm(outside, { force: true });
   }
@@ -104,7 +104,7 @@ async function ejabberdAccounts(ctx: LabContext, wanted: string[], password: str
 async function prosodyAccounts(ctx: LabContext, wanted: string[], password: string): Promise<number> {
   const domain = ctx.lab.spec.domains.prosody;
   const host = labHost(ctx, ctx.lab.prosody.name);
-  const sql = (input: string) => run(hostArgv(host, ['mariadb', '-N', DATABASE]), { input, stdin: 'pipe', timeout: 600_000 });
+  const sql = (input: string) => run(hostArgv(host, ['mariadb', '-N', DATABASE]), { input, timeoutMs: 600_000 });
   const existing = new Set(
     (await sql(`SELECT DISTINCT user FROM prosody WHERE host=${sqlString(domain)} AND store='accounts' AND user LIKE 'load%';`)).stdout.split('\n'),
   );

@@ -1,6 +1,6 @@
 // `chatlab load` options: parsed and bounded here, once, so the rest of the generator can trust
 // them. Every run is finite by construction: a capped user count and a capped duration.
-import { parseArgs } from 'node:util';
+import { parseArgs, type Args, type Syntax } from '../args.ts';
 import { usageError } from '../errors.ts';
 
 export type Server = 'ejabberd' | 'prosody';
@@ -43,9 +43,25 @@ export const DEFAULTS: Omit<LoadOptions, 'lab' | 'kill' | 'outDir'> = {
   timeoutS: 15,
 };
 
-export const LOAD_USAGE = `usage: chatlab [--lab NAME] load [--server ejabberd|prosody] [--users N] [--rate N/s]
-         [--duration S] [--stay S] [--message-interval S] [--workers N] [--timeout S]
-         [--kill HOST@S] [--out DIR]`;
+const seconds = { arg: 'S' } as const;
+
+/** chatlab load's options: what it parses, and what -h and chatlab(1) list. */
+export const LOAD_SYNTAX: Syntax = {
+  operands: '',
+  arity: [0, 0],
+  options: [
+    { long: 'server', arg: 'SERVER', choices: ['ejabberd', 'prosody'], help: `the server to load (default ${DEFAULTS.server}; ejabberd through HAProxy)` },
+    { long: 'users', arg: 'N', help: `accounts load1..N, each arriving once (default ${DEFAULTS.users}, at most ${LIMITS.users})` },
+    { long: 'rate', arg: 'N', help: `arrivals per second (default ${DEFAULTS.rate}, at most ${LIMITS.rate})` },
+    { long: 'duration', ...seconds, help: `the whole run, arrivals included (default ${DEFAULTS.durationS}, at most ${LIMITS.durationS})` },
+    { long: 'stay', ...seconds, help: 'how long a user stays before leaving (default 0: to the end)' },
+    { long: 'message-interval', ...seconds, help: `seconds between two messages of a user (default ${DEFAULTS.messageIntervalS}; 0: no chat)` },
+    { long: 'workers', arg: 'N', help: `client processes, a core each (default ${DEFAULTS.workers}, at most ${LIMITS.workers})` },
+    { long: 'timeout', ...seconds, help: `bound on each login step and wait (default ${DEFAULTS.timeoutS})` },
+    { long: 'kill', arg: 'HOST@S', help: 'power off HOST S seconds into the run, and start it again after' },
+    { long: 'out', arg: 'DIR', help: 'where the JSON and SVG reports go (default the lab\'s state directory, load/)' },
+  ],
+};
 
 function number(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
@@ -54,35 +70,32 @@ function number(name: string, text: string | undefined, fallback: number, min: n
   return value;
 }
 
-export function parseLoadArgs(args: string[], lab?: string): LoadOptions {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: Object.fromEntries(
-      ['server', 'users', 'rate', 'duration', 'stay', 'message-interval', 'workers', 'timeout', 'kill', 'out'].map((n) => [n, { type: 'string' as const }]),
-    ),
-  });
-  if (positionals.length) throw usageError(`load takes no arguments: ${positionals.join(' ')}`);
-  const server = values.server ?? DEFAULTS.server;
-  if (server !== 'ejabberd' && server !== 'prosody') throw usageError(`--server takes ejabberd or prosody, not ${server}`);
-  const durationS = number('duration', values.duration, DEFAULTS.durationS, 1, LIMITS.durationS);
+/** The run's options from a parsed command line, bounded. */
+export function loadOptions(args: Args, lab?: string): LoadOptions {
+  const get = (name: string) => args.values.get(name);
+  const server = (get('server') ?? DEFAULTS.server) as Server;
+  const durationS = number('duration', get('duration'), DEFAULTS.durationS, 1, LIMITS.durationS);
   let kill: LoadOptions['kill'];
-  if (values.kill !== undefined) {
-    const match = /^([a-z0-9-]+)@(\d+(?:\.\d+)?)$/.exec(values.kill);
-    if (!match || Number(match[2]) >= durationS) throw usageError(`--kill takes HOST@SECONDS within the run, not ${values.kill}`);
+  const killSpec = get('kill');
+  if (killSpec !== undefined) {
+    const match = /^([a-z0-9-]+)@(\d+(?:\.\d+)?)$/.exec(killSpec);
+    if (!match || Number(match[2]) >= durationS) throw usageError(`--kill takes HOST@SECONDS within the run, not ${killSpec}`);
     kill = { host: match[1]!, atS: Number(match[2]) };
   }
   return {
     lab,
     server,
-    users: Math.round(number('users', values.users, DEFAULTS.users, 1, LIMITS.users)),
-    rate: number('rate', values.rate, DEFAULTS.rate, 0.1, LIMITS.rate),
+    users: Math.round(number('users', get('users'), DEFAULTS.users, 1, LIMITS.users)),
+    rate: number('rate', get('rate'), DEFAULTS.rate, 0.1, LIMITS.rate),
     durationS,
-    stayS: number('stay', values.stay, DEFAULTS.stayS, 0, LIMITS.durationS),
-    messageIntervalS: number('message-interval', values['message-interval'], DEFAULTS.messageIntervalS, 0, 3600),
-    workers: Math.round(number('workers', values.workers, DEFAULTS.workers, 1, LIMITS.workers)),
-    timeoutS: number('timeout', values.timeout, DEFAULTS.timeoutS, 1, 120),
+    stayS: number('stay', get('stay'), DEFAULTS.stayS, 0, LIMITS.durationS),
+    messageIntervalS: number('message-interval', get('message-interval'), DEFAULTS.messageIntervalS, 0, 3600),
+    workers: Math.round(number('workers', get('workers'), DEFAULTS.workers, 1, LIMITS.workers)),
+    timeoutS: number('timeout', get('timeout'), DEFAULTS.timeoutS, 1, 120),
     kill,
-    outDir: values.out,
+    outDir: get('out'),
   };
 }
+
+/** `chatlab load`'s arguments (after the word load) as the run's options. */
+export const parseLoadArgs = (args: readonly string[], lab?: string): LoadOptions => loadOptions(parseArgs('load', LOAD_SYNTAX, args), lab);

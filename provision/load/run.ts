@@ -5,15 +5,18 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, release } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resolveInstance } from '../instance.ts';
 import { kill, labContext, start, type LabContext } from '../lab/runner.ts';
 import { listNetns } from '../lab/network.ts';
 import { serviceHost } from '../model.ts';
+import { HAPROXY_ADMIN_SOCKET } from '../roles.ts';
+import { outsidePath } from '../lab/plan.ts';
 import { caFile, projectRoot } from '../paths.ts';
-import { EX, LabError } from '../errors.ts';
+import { EX, LabError, type ExitStatus } from '../errors.ts';
 import { ensureLoadAccounts, loadUser } from './accounts.ts';
 import { mergeTicks, summarize, type Tick } from './metrics.ts';
-import { LOAD_USAGE, parseLoadArgs, type LoadOptions } from './options.ts';
+import type { LoadOptions } from './options.ts';
 import { chartSvg } from './chart.ts';
 import { formatTable, seriesPoints, type LoadReport } from './report.ts';
 import { haproxyBackends, processStats, sampleProcesses, type BackendServer, type ProcSample } from './servers.ts';
@@ -22,7 +25,10 @@ import type { Job, WorkerMessage } from './worker.ts';
 export type { LoadOptions } from './options.ts';
 export type { LoadReport } from './report.ts';
 
-const WORKER = path.join(projectRoot, 'provision', 'load', 'worker.ts');
+// From the bundle (dist/chatlab.js, also as installed), the worker's bundle beside it; from the
+// sources, the worker's source through tsx, as the bench runs it.
+const bundled = path.basename(fileURLToPath(import.meta.url)) === 'chatlab.js';
+const WORKER = bundled ? path.join(projectRoot, 'dist', 'chatlab-load-worker.js') : path.join(projectRoot, 'provision', 'load', 'worker.ts');
 
 /** The default place for a lab's reports: its git-ignored state directory. */
 export const defaultOutDir = (ctx: LabContext) => path.join(ctx.state, 'load');
@@ -30,8 +36,7 @@ export const defaultOutDir = (ctx: LabContext) => path.join(ctx.state, 'load');
 async function startWorkers(count: number): Promise<ChildProcess[]> {
   return Promise.all(
     Array.from({ length: count }, () => {
-      // tsx from the checkout, as for the bench's workers: the bundle has no separate worker file.
-      const child = fork(WORKER, [], { cwd: projectRoot, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(WORKER, [], { cwd: projectRoot, execArgv: bundled ? [] : ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       return new Promise<ChildProcess>((resolve, reject) => {
         child.once('message', () => resolve(child));
         child.once('exit', (code) => reject(new LabError(`load worker exited (${code}) before it was ready`)));
@@ -82,7 +87,7 @@ export async function runLoad(options: LoadOptions, log: (line: string) => void 
   log(`${options.users} accounts ready (${created} created in ${accounts.seconds.toFixed(1)} s)`);
 
   const servers = plan.hosts.filter((h) => h.host.role !== 'client').map((h) => ({ name: h.host.name, netns: h.netns }));
-  const haproxySocket = path.join(plan.hosts.find((h) => h.host.role === 'haproxy')!.root, 'run/haproxy/admin.sock');
+  const haproxySocket = outsidePath(plan.hosts.find((h) => h.host.role === 'haproxy')!, HAPROXY_ADMIN_SOCKET);
   const viaHaproxy = options.server === 'ejabberd';
 
   const workers = await startWorkers(options.workers);
@@ -176,17 +181,12 @@ export async function writeReport(report: LoadReport, dir: string): Promise<stri
   return written;
 }
 
-/** `chatlab [--lab NAME] load ...`: exit 0 when the run had no errors, 1 when it had some. */
-export async function loadCommand(args: string[], ctx: LabContext): Promise<number> {
-  if (args[0] === '-h' || args[0] === '--help') {
-    process.stdout.write(`${LOAD_USAGE}\n`);
-    return 0;
-  }
-  const options = parseLoadArgs(args, ctx.lab.spec.name);
+/** `chatlab [--lab NAME] load ...`: EX.ok when the run had no errors, EX.found when it had some. */
+export async function loadCommand(options: LoadOptions, ctx: LabContext): Promise<ExitStatus> {
   const report = await runLoad(options, ctx.log, ctx);
   process.stdout.write(`${formatTable(report)}\n`);
   const files = await writeReport(report, options.outDir ?? defaultOutDir(ctx));
   ctx.log(`wrote ${files.join(', ')}`);
   // Drops are the point of a run with --kill; in any other run they are failures too.
-  return report.summary.errorTotal === 0 && (options.kill !== undefined || report.summary.drops === 0) ? 0 : 1;
+  return report.summary.errorTotal === 0 && (options.kill !== undefined || report.summary.drops === 0) ? EX.ok : EX.found;
 }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { labNetworks } from '../../provision/box/host.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { labNetworks, MANAGEMENT } from '../../provision/box/host.ts';
+import { projectRoot } from '../../provision/paths.ts';
 import { networkXml, prefixToNetmask } from '../../provision/box/libvirt-xml.ts';
 import { chainCleanup, chainsIn } from '../../provision/box/firewall.ts';
 
@@ -12,8 +15,18 @@ test('netmasks', () => {
 
 test('network names are the ones the Vagrantfile refers to', () => {
   const { lab, management } = labNetworks();
-  assert.equal(lab.name, 'chatlab-lab');
-  assert.equal(management.name, 'chatlab-mgmt');
+  const vagrantfile = readFileSync(path.join(projectRoot, 'Vagrantfile'), 'utf8');
+  const setting = (pattern: RegExp) => [...vagrantfile.matchAll(pattern)].map((m) => m[1]);
+  assert.deepEqual(setting(/libvirt__network_name: "([^"]+)"/g), [lab.name], "every host's private network");
+  assert.deepEqual(setting(/management_network_name = "([^"]+)"/g), [management.name]);
+  assert.deepEqual(setting(/management_network_address = "([^"]+)"/g), [MANAGEMENT.network]);
+  // The hosts' addresses are in the network box host up makes, with its netmask.
+  assert.deepEqual(setting(/netmask: "([^"]+)"/g), [prefixToNetmask(lab.prefixLength)]);
+  const size = 2 ** (32 - lab.prefixLength);
+  const network = (a: string) => Math.floor(a.split('.').reduce((n, o) => n * 256 + Number(o), 0) / size);
+  const ips = setting(/ ip: "([^"]+)"/g);
+  assert.ok(ips.length >= 4, 'the hosts of the Vagrantfile');
+  for (const ip of ips) assert.equal(network(ip!), network(lab.hostAddress), ip);
 });
 
 test('the lab network is isolated: no forward, no DNS, no DHCP, host at .1 of 192.168.56.0/21', () => {

@@ -107,11 +107,12 @@ export function shellCommands(script: ShellScript, library?: ShellScript): strin
   return [...found].sort();
 }
 
-// Each process call this project's TypeScript makes, by its shape: execa('x'), spawn('x'),
-// execFileSync('x'), box's run('x', [...]), the lab's run(['x', ...]), its ip(...) helpers.
+// Each process call this project's TypeScript makes, by its shape: provision/run.ts's
+// run(['x', ...]) and its ip(...) helpers; in tests and tools, execa('x'), spawn('x'),
+// execFileSync('x') and helpers of that shape.
 const PROGRAM = String.raw`'([a-z][\w.+-]*)'`;
 const TS_CALLS = [
-  new RegExp(String.raw`\b(?:execa|spawn|execFileSync|run|check|start)\(\s*${PROGRAM},\s*\[`, 'g'),
+  new RegExp(String.raw`\b(?:execa|spawn|execFileSync|check|start)\(\s*${PROGRAM},\s*\[`, 'g'),
   new RegExp(String.raw`\brun\(\s*\[\s*${PROGRAM}`, 'g'),
   // A program named by its absolute path: '/usr/sbin/libvirtd'.
   /'\/(?:usr\/)?s?bin\/([\w.+-]+)'/g,

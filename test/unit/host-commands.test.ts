@@ -60,7 +60,8 @@ function uses(): Use[] {
 test('the scan sees commands where they are (premise: a broken scan cannot pass the next test)', () => {
   const all = uses();
   const has = (command: string, where: string) => all.some((u) => u.command === command && u.where === where);
-  assert.ok(has('sfdisk', 'provision/box/build.ts'), 'run(sfdisk) in the box builder');
+  assert.ok(has('sfdisk', 'provision/box/image.ts'), "run(['sfdisk', ...]) in the box builder");
+  assert.ok(has('openssl', 'provision/secrets.ts'), "run(['openssl', ...args]) behind a helper");
   assert.ok(has('vagrant', '.ci/vagrant-stage.sh'), 'timeout ... vagrant in the VM stage');
   assert.ok(has('ejabberdctl', 'provision/load/accounts.ts'), 'hostArgv(seed, [ejabberdctl ...])');
   assert.ok(has('nft', 'ejabberd/provision.sh'), 'nft in the generated ejabberd script');

@@ -4,14 +4,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { lab as spec } from '../../provision/lab.ts';
 import { defineLab } from '../../provision/validate.ts';
 import { generateAll } from '../../provision/generate/index.ts';
 import { zoneRecords } from '../../provision/generate/dns.ts';
+import { streamHeader } from '../../provision/generate/haproxy.ts';
+import { prefixToNetmask } from '../../provision/box/libvirt-xml.ts';
 import { findDrift, writeFiles } from '../../provision/write.ts';
-import { projectRoot } from '../../provision/paths.ts';
+import { projectRoot, secretsDir, stateDir } from '../../provision/paths.ts';
 import type { LabSpec } from '../../provision/model.ts';
 
 const labOf = (nodes: number) => defineLab({ ...structuredClone(spec), ejabberdNodes: nodes } satisfies LabSpec);
@@ -94,11 +95,8 @@ test('the ejabberd firewall admits every node (and only them) to the Erlang port
   assert.match(nft, new RegExp(`tcp dport ${spec.ports.erlangDist} ip saddr \\{ ${nodes} \\} accept\\n\\s+tcp dport ${spec.ports.erlangDist} reject`));
   assert.match(nft, new RegExp(`tcp dport ${spec.ports.c2sProxied} ip saddr ${lab.haproxy.address.replaceAll('.', '\\.')} accept\\n\\s+tcp dport ${spec.ports.c2sProxied} reject`));
   assert.doesNotMatch(nft, new RegExp(`dport ${spec.ports.c2s}\\b`), 'the client port stays open to all');
-  // On a VM the rules are loaded before every start of ejabberd, not only at provisioning.
-  const script = fileOf(generateAll(lab), 'ejabberd/provision.sh');
-  assert.match(script, /load_firewall "\$HERE\/chatlab\.nft" \/etc\/ejabberd\/chatlab\.nft ejabberd\.service/);
-  const common = readFileSync(path.join(projectRoot, 'provision/shell/common.sh'), 'utf8');
-  assert.match(common, /systemd_dropin "\$unit" chatlab-firewall "ExecStartPre=\+\/usr\/sbin\/nft -f \$installed"/);
+  // That the rules are loaded before every start of ejabberd on a VM is shown by running the
+  // library with them: test/tools/shell-services.test.ts.
 });
 
 test('every node name and every SRV target resolves in the zone', () => {
@@ -162,30 +160,64 @@ test('ejabberd on SQL: the db host over TLS verified against the lab CA, its pas
   assert.doesNotMatch(fileOf(mnesia, 'ejabberd/ejabberd.yml'), /sql_/);
 });
 
-test('security-relevant settings: TLS required everywhere, admin surfaces off the network', () => {
-  const files = generateAll(defineLab(spec));
-  const ejabberd = fileOf(files, 'ejabberd/ejabberd.yml');
-  assert.equal([...ejabberd.matchAll(/starttls_required: true/g)].length, 2);
-  assert.match(ejabberd, /auth_password_format: scram/);
-  assert.match(ejabberd, /use_proxy_protocol: true/);
-  assert.match(ejabberd, /max_user_offline_messages: \d+/);
-  assert.match(fileOf(files, 'prosody/prosody.cfg.lua'), /c2s_require_encryption = true/);
-  assert.match(fileOf(files, 'prosody/mariadb.cnf'), /^skip-networking$/m);
+/** ejabberd.yml's listeners, each as its `key: value` lines. */
+function listeners(yml: string): Map<string, string>[] {
+  const section = yml.slice(yml.indexOf('\nlisten:\n') + 9, yml.indexOf('\n\n', yml.indexOf('\nlisten:\n')));
+  return section.split(/\n {2}- /).filter(Boolean).map((block) =>
+    new Map(block.split('\n').map((l) => l.trim().replace(/^- /, '')).filter((l) => l && !l.startsWith('#')).map((l) => l.split(/: (.*)/).slice(0, 2) as [string, string])),
+  );
+}
+
+test('ejabberd: a c2s listener on each port of the model, STARTTLS required on every one, PROXY headers only on the port HAProxy sends them to', () => {
+  const lab = defineLab({ ...spec, ports: { ...spec.ports, c2s: 5400, c2sProxied: 5401 } });
+  const files = generateAll(lab);
+  const listen = listeners(fileOf(files, 'ejabberd/ejabberd.yml'));
+  assert.deepEqual(listen.map((l) => [l.get('port'), l.get('module'), l.get('starttls_required')]), [['5400', 'ejabberd_c2s', 'true'], ['5401', 'ejabberd_c2s', 'true']]);
+  const proxied = listen.filter((l) => l.get('use_proxy_protocol') === 'true').map((l) => l.get('port'));
   const haproxy = fileOf(files, 'haproxy/haproxy.cfg');
-  assert.match(haproxy, /stats socket \/run\/haproxy\/admin\.sock mode 600/);
-  assert.doesNotMatch(haproxy, /stats (uri|enable)/);
-  assert.match(haproxy, /option redispatch/);
-  assert.match(haproxy, /timeout tunnel 1h/);
-  assert.match(haproxy, /tcp-check expect string urn:ietf:params:xml:ns:xmpp-tls/);
-  assert.match(fileOf(files, 'haproxy/named.conf.options'), /recursion no;/);
+  const targets = new Set([...haproxy.matchAll(/^\s+server \S+ [\d.]+:(\d+)/gm)].map((m) => m[1]));
+  assert.deepEqual([...targets], proxied, 'HAProxy connects only to the listener that expects its header');
+  assert.match(haproxy, /^\s+default-server send-proxy-v2 port 5400 /m, 'and sends it; its health check asks the direct port');
+  assert.match(haproxy, /^\s+bind [\d.]+:5400$/m, 'clients reach HAProxy on the model\'s c2s port');
 });
 
-test('the Vagrantfile: private network in 192.168.56.0/21 without forwarding, rsync folder without the CA key', () => {
+test('limits and names come from the model: offline storage, stream size, the checked stream header', () => {
+  const lab = defineLab({ ...spec, limits: { ...spec.limits, offlinePerUser: 123 } });
+  const files = generateAll(lab);
+  assert.match(fileOf(files, 'ejabberd/ejabberd.yml'), /^\s+max_user_offline_messages: 123$/m);
+  const prosody = fileOf(files, 'prosody/prosody.cfg.lua');
+  assert.match(prosody, /^c2s_require_encryption = true$/m);
+  assert.match(prosody, new RegExp(`^VirtualHost "${lab.spec.domains.prosody.replaceAll('.', '\\.')}"`, 'm'));
+  const check = /tcp-check send "([^"]+)"/.exec(fileOf(files, 'haproxy/haproxy.cfg'))?.[1];
+  assert.equal(check, streamHeader(lab.spec.domains.ejabberd), "HAProxy's check opens a stream to the ejabberd domain");
+  assert.match(check!, new RegExp(`to='${lab.spec.domains.ejabberd.replaceAll('.', '\\.')}'`));
+  assert.match(fileOf(files, 'haproxy/haproxy.cfg'), /tcp-check expect string urn:ietf:params:xml:ns:xmpp-tls/, 'a node is up once it offers STARTTLS');
+});
+
+test('admin surfaces stay off the network (no HAProxy stats page, no DNS recursion, no MariaDB port on the Prosody host); ejabberd keeps only salted hashes', () => {
+  const files = generateAll(defineLab(spec));
+  const haproxy = fileOf(files, 'haproxy/haproxy.cfg');
+  assert.doesNotMatch(haproxy, /stats (uri|enable)|^\s*listen stats/m);
+  assert.match(haproxy, /stats socket \S+ mode 600 /, 'the admin socket is a file only root reads');
+  assert.match(fileOf(files, 'haproxy/named.conf.options'), /recursion no;/);
+  assert.match(fileOf(files, 'prosody/mariadb.cnf'), /^skip-networking$/m);
+  assert.match(fileOf(files, 'ejabberd/ejabberd.yml'), /^auth_password_format: scram$/m, 'ejabberd stores salted hashes, never passwords');
+});
+
+test("the Vagrantfile: every host of the model at its address with the model's netmask, provisioned by its role's script, the CA key not synced", () => {
+  for (const subnet of [spec.subnet, '10.20.30.0/24']) {
+    const lab = defineLab({ ...spec, subnet });
+    const files = generateAll(lab);
+    const vagrant = fileOf(files, 'Vagrantfile');
+    const hosts = [...vagrant.matchAll(/\{ name: "([^"]+)", role: "([^"]+)", fqdn: "([^"]+)", ip: "([^"]+)"/g)].map((m) => m.slice(1).join(' '));
+    assert.deepEqual(hosts, lab.hosts.filter((h) => h.role !== 'client').map((h) => `${h.name} ${h.role} ${h.fqdn} ${h.address}`), subnet);
+    assert.match(vagrant, new RegExp(`netmask: "${prefixToNetmask(lab.prefixLength)}"`), subnet);
+    const script = /inline: "bash \/vagrant\/#\{host\[:role\]\}\/(\S+)"/.exec(vagrant)?.[1];
+    for (const h of lab.hosts.filter((x) => x.role !== 'client')) assert.ok(files.some((f) => f.path === `${h.role}/${script}`), `${h.role}/${script}`);
+  }
+  // Where secrets.ts writes the CA key, relative to the synced project, and where the guests read secrets.
   const vagrant = fileOf(generateAll(defineLab(spec)), 'Vagrantfile');
-  assert.match(vagrant, /config\.vm\.box = "debian\/bookworm64"/);
-  assert.match(vagrant, /netmask: "255\.255\.248\.0"/);
-  assert.match(vagrant, /libvirt__forward_mode: "none"/);
-  assert.match(vagrant, /type: "rsync"/);
-  assert.match(vagrant, /\.chatlab\/secrets\/ca\.key/);
-  assert.match(vagrant, /inline: "bash \/vagrant\/#\{host\[:role\]\}\/provision\.sh"/);
+  const secrets = path.relative(projectRoot, secretsDir(stateDir({})));
+  assert.ok(vagrant.includes(`"${secrets}/ca.key"`), `rsync excludes ${secrets}/ca.key`);
+  assert.ok(vagrant.includes(`"CHATLAB_SECRETS" => "/vagrant/${secrets}"`));
 });

@@ -1,4 +1,4 @@
-// posix-getopt ships no types; this is the part of its API rsxcc uses.
+// posix-getopt ships no types; this is the part of its API argv/getopt.ts uses.
 declare module 'posix-getopt' {
   export interface GetoptResult {
     option: string;
