@@ -41,7 +41,7 @@ export class BenchLab {
 
   async down(): Promise<void> {
     // A machine that never ran the bench has no such lab yet (status: 64): nothing to take down.
-    if ((await run([process.execPath, chatlabJs, '--lab', this.name, 'status'], 60_000)).code === 64) return;
+    if ((await run([process.execPath, chatlabJs, '--lab', this.name, 'status'], { timeoutMs: 60_000, check: false })).exitCode === 64) return;
     this.log(`lab ${this.name}: down --wipe`);
     await this.chatlab(['down', '--wipe'], 120_000, 'down --wipe');
   }
