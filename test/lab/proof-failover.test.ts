@@ -30,11 +30,23 @@ test(`given ${SENDS} sends through HAProxy, when ejabberd1 is killed a third of 
   let faults: Promise<unknown> = Promise.resolve();
   const timeline: string[] = [];
   const t0 = Date.now();
+  const spans: Array<[number, number]> = [];
+  let kill: [number, number] | undefined;
 
   const { results, notStarted } = await pool(bodies, CONCURRENCY, t0 + LOOP_MS, async (body, i) => {
-    if (i === killAt) faults = faults.then(() => fault('kill', 'ejabberd1')).then(() => timeline.push(`killed at ${Date.now() - t0} ms`));
+    if (i === killAt) {
+      faults = faults.then(async () => {
+        const began = Date.now();
+        await fault('kill', 'ejabberd1');
+        kill = [began, Date.now()];
+        timeline.push(`killed at ${Date.now() - t0} ms`);
+      });
+    }
     if (i === startAt) faults = faults.then(() => fault('start', 'ejabberd1')).then(() => timeline.push(`started at ${Date.now() - t0} ms`));
-    return send(lab, alice, bob, body, lab.entry[EJABBERD]);
+    const began = Date.now();
+    const r = await send(lab, alice, bob, body, lab.entry[EJABBERD]);
+    spans.push([began, Date.now()]);
+    return r;
   });
   await faults;
   const loopMs = Date.now() - t0;
@@ -55,6 +67,9 @@ test(`given ${SENDS} sends through HAProxy, when ejabberd1 is killed a third of 
   t.diagnostic(timeline.join('; '));
 
   assert.equal(notStarted, 0, `the time bound (${LOOP_MS} ms) cut the loop short`);
+  const inFlight = kill ? spans.filter(([began, ended]) => began < kill![0] && ended > kill![1]).length : 0;
+  t.diagnostic(`sends in flight across the kill: ${inFlight}`);
+  assert.ok(inFlight > 0, 'premise: sends were in flight when the node died');
   assert.deepEqual(counts.lost, [], 'every send that exited 0 is in the unread');
   assert.equal(counts.duplicates, 0, 'one send, one message');
   for (const { run } of failed) {

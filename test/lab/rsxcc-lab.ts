@@ -24,6 +24,8 @@ export interface LabServer {
   jid: (user: string) => string;
   /** The lab host that answers on `connect` (prosody, or haproxy for ejabberd): kill it and the server is gone. */
   host: string;
+  /** That host's name in the lab zone: the target of the domain's SRV record. */
+  fqdn: string;
 }
 
 interface Status {
@@ -31,6 +33,7 @@ interface Status {
   caFile: string;
   domains: Array<{ domain: string; server: string; connect: string }>;
   accounts: Array<{ jid: string; passwordFile: string }>;
+  hosts: Array<{ name: string; fqdn: string }>;
 }
 
 async function findLab(): Promise<{ servers: LabServer[] } | { skip: string }> {
@@ -53,6 +56,7 @@ async function findLab(): Promise<{ servers: LabServer[] } | { skip: string }> {
       jid: (user) => `${user}@${entry.domain}`,
       passwordFile: (user) => passwords.get(`${user}@${entry.domain}`) ?? '/nonexistent',
       host: entry.server,
+      fqdn: status.hosts.find((h) => h.name === entry.server)!.fqdn,
     };
   });
   return { servers };

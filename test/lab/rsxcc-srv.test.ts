@@ -12,8 +12,10 @@ for (const server of servers) {
     const body = tag('via-srv');
     const result = await runOnClient(['-v', '-j', server.jid('alice'), '-P', server.passwordFile('alice'), '-a', server.caFile, '-t', server.jid('carol'), '-m', body]);
     assert.equal(result.exitCode, 0, result.stderr);
-    // -v names the SRV target and the address it resolved to: the lab host behind `connect`.
-    assert.match(result.stderr, new RegExp(`connecting to \\S+ \\(${server.connect.replace(/\./g, '\\.')}\\)`));
+    // -v names the host it connects to: the SRV record's target, not the domain (whose own A record,
+    // the fallback, points at the same address and would pass an address check alone).
+    assert.match(result.stderr, new RegExp(`connecting to ${server.fqdn.replace(/\./g, '\\.')} \\(${server.connect.replace(/\./g, '\\.')}\\)`));
+    assert.doesNotMatch(result.stderr, new RegExp(`connecting to ${server.domain.replace(/\./g, '\\.')} `));
     assert.deepEqual((await drain(server, 'carol')).map((m) => m.body), [body]);
   });
 }
