@@ -11,6 +11,7 @@ export interface LabStatus {
   caFile: string;
   secretsDir: string;
   domains: { domain: string; server: string; connect: string }[];
+  ejabberd: { host: string }[];
 }
 
 export type Role = 'sender' | 'sink' | 'drain' | 'listen' | 'peerListen';
@@ -92,7 +93,8 @@ export class BenchLab {
         );
       }
       // One exec per server: each ejabberdctl call starts an Erlang VM, each exec a chatlab.
-      const host = server === 'prosody' ? 'prosody' : 'ejabberd1';
+      // Prosody's accounts on its host; ejabberd's through any node of the cluster.
+      const host = server === 'prosody' ? server : status.ejabberd[0]!.host;
       await this.exec(host, ['sh', '-ec', commands.join('\n')], 120_000);
       byDomain[domain] = accounts;
     }

@@ -119,7 +119,7 @@ test('given the lab, when an admin registers 8 accounts side by side on each ser
   // Scripts provision users in parallel. On Prosody each write is DELETE then INSERT in MariaDB,
   // which deadlocked (one register failing) under the default REPEATABLE READ isolation.
   // Accounts.make registers them all at once and fails on any registration that does not exit 0.
-  const accounts = await Accounts.create();
+  const accounts = await Accounts.create(status);
   try {
     const names = Array.from({ length: 8 }, (_, i) => `par${i}`);
     for (const domain of [PROSODY, EJABBERD]) await accounts.make(domain, ...names);

@@ -24,6 +24,7 @@ test(`given ${SENDS} sends through HAProxy, when ejabberd1 is killed a third of 
   const [alice, bob] = await accounts.make(EJABBERD, 'fa', 'fb');
   const tag = `failover-${Date.now()}`;
   const bodies = Array.from({ length: SENDS }, (_, i) => `${tag}-${i}`);
+  const node = lab.nodes[0]!.host;
   const killAt = Math.floor(SENDS / 3);
   const startAt = Math.floor((2 * SENDS) / 3);
   // The faults run beside the sends (not between them), so sends are in flight when the node dies.
@@ -37,12 +38,12 @@ test(`given ${SENDS} sends through HAProxy, when ejabberd1 is killed a third of 
     if (i === killAt) {
       faults = faults.then(async () => {
         const began = Date.now();
-        await fault('kill', 'ejabberd1');
+        await fault('kill', node);
         kill = [began, Date.now()];
         timeline.push(`killed at ${Date.now() - t0} ms`);
       });
     }
-    if (i === startAt) faults = faults.then(() => fault('start', 'ejabberd1')).then(() => timeline.push(`started at ${Date.now() - t0} ms`));
+    if (i === startAt) faults = faults.then(() => fault('start', node)).then(() => timeline.push(`started at ${Date.now() - t0} ms`));
     const began = Date.now();
     const r = await send(lab, alice, bob, body, lab.entry[EJABBERD]);
     spans.push([began, Date.now()]);

@@ -10,12 +10,16 @@ import { execa, type ResultPromise } from 'execa';
 import { chatlab, chatlabArgv, ensureLab, labStatus } from './fixture.ts';
 import { projectRoot } from '../../provision/paths.ts';
 import type { LabStatus } from '../../provision/lab/status.ts';
+import { lab as spec } from '../../provision/lab.ts';
+import { SQL_DATABASE } from '../../provision/generate/db.ts';
+import { DATABASE } from '../../provision/generate/prosody.ts';
 import type { ReceivedMessage } from '../../cli/output.ts';
 import type { Element } from '@xmpp/xml';
 
 export const rsxccBin = path.join(projectRoot, 'dist', 'rsxcc.js');
-export const EJABBERD = 'ejabberd.chat.test';
-export const PROSODY = 'prosody.chat.test';
+// The domains come from the model (a named lab keeps them); hosts from `chatlab status`.
+export const EJABBERD = spec.domains.ejabberd;
+export const PROSODY = spec.domains.prosody;
 
 /** A loop count from the environment (nightly raises it), else the CI default. */
 export function envCount(name: string, fallback: number): number {
@@ -94,12 +98,15 @@ export function unusedLabAddress(lab: ProofLab): string {
 export class Accounts {
   private constructor(
     readonly dir: string,
+    /** Where each server's accounts are managed: the first ejabberd node, Prosody's host. */
+    private readonly admin: { ejabberd: string; prosody: string },
     private readonly made: Array<{ user: string; domain: string }> = [],
   ) {}
   static readonly run = randomBytes(3).toString('hex');
 
-  static async create(): Promise<Accounts> {
-    return new Accounts(await mkdtemp(path.join(tmpdir(), 'rsxcc-proof-')));
+  static async create(status: LabStatus): Promise<Accounts> {
+    const admin = { ejabberd: status.ejabberd[0]!.host, prosody: status.domains.find((d) => d.domain === PROSODY)!.server };
+    return new Accounts(await mkdtemp(path.join(tmpdir(), 'rsxcc-proof-')), admin);
   }
 
   async make<N extends string[]>(domain: string, ...names: N): Promise<{ [K in keyof N]: Account }> {
@@ -109,8 +116,8 @@ export class Accounts {
         const password = randomBytes(12).toString('base64url');
         const r =
           domain === EJABBERD
-            ? await chatlab('exec', 'ejabberd1', '--', 'ejabberdctl', 'register', user, domain, password)
-            : await chatlab('exec', 'prosody', '--', 'prosodyctl', 'register', user, domain, password);
+            ? await chatlab('exec', this.admin.ejabberd, '--', 'ejabberdctl', 'register', user, domain, password)
+            : await chatlab('exec', this.admin.prosody, '--', 'prosodyctl', 'register', user, domain, password);
         assert.equal(r.exitCode, 0, `register ${user}@${domain}: ${r.stdout}${r.stderr}`);
         this.made.push({ user, domain });
         const passwordFile = path.join(this.dir, `${user}@${domain}`);
@@ -126,8 +133,8 @@ export class Accounts {
     await Promise.all(
       this.made.map(({ user, domain }) =>
         domain === EJABBERD
-          ? chatlab('exec', 'ejabberd1', '--', 'ejabberdctl', 'unregister', user, domain)
-          : chatlab('exec', 'prosody', '--', 'prosodyctl', 'deluser', `${user}@${domain}`),
+          ? chatlab('exec', this.admin.ejabberd, '--', 'ejabberdctl', 'unregister', user, domain)
+          : chatlab('exec', this.admin.prosody, '--', 'prosodyctl', 'deluser', `${user}@${domain}`),
       ),
     );
     await rm(this.dir, { recursive: true, force: true });
@@ -343,7 +350,7 @@ export function proofSuite(ready: (lab: ProofLab, accounts: Accounts) => void | 
   let accounts: Accounts | undefined;
   before(async () => {
     const lab = await proofLab();
-    accounts = await Accounts.create();
+    accounts = await Accounts.create(lab.status);
     await ready(lab, accounts);
   });
   after(async () => {
@@ -429,7 +436,7 @@ export class Background {
 
 /** SQL for a server's own database, run on the host that has it; stdout trimmed. */
 export async function sqlQuery(lab: ProofLab, domain: string, query: string): Promise<string> {
-  const [host, database] = domain === EJABBERD ? [lab.status.db, 'ejabberd'] : [lab.status.domains.find((d) => d.domain === PROSODY)!.server, 'prosody'];
+  const [host, database] = domain === EJABBERD ? [lab.status.db, SQL_DATABASE] : [lab.status.domains.find((d) => d.domain === PROSODY)!.server, DATABASE];
   assert.ok(host, 'the lab keeps ejabberd on SQL (storage: sql): it has a db host');
   const r = await chatlab('exec', host, '--', 'mariadb', '-N', database, '-e', query);
   assert.equal(r.exitCode, 0, `${query} on ${host}: ${r.stderr}`);
