@@ -163,22 +163,24 @@ async function measureLab(lab: BenchLab, cfg: Config, results: BenchResults, nod
       });
     }
   }
-  // The same drain on Mnesia, in the same run: what the database costs (or saves) a reader.
-  if (mnesiaAfter) {
-    const { common, waiting } = mnesiaAfter;
-    try {
-      await lab.down();
-      await lab.up(nodes, 'mnesia');
-      const onMnesia = await lab.registerAccounts(await lab.status());
-      log(`unread: ${waiting} waiting via ejabberd on Mnesia (${nodes} node(s))`);
-      const job: Job = { ...common, accounts: onMnesia[common.accounts.drain.jid.split('@')[1]!]!, phase: 'drain', waiting: [waiting], emptyRuns: 0, withPeer: true };
-      const rows = await inClient<BenchResults['drain']>(lab, job, 1_200_000);
-      results.drain.push(...rows.map((r) => ({ ...r, storage: 'mnesia' as const })));
-    } catch (error) {
-      results.notes.push(`unread on Mnesia with ${nodes} ejabberd node(s) failed: ${(error as Error).message}`);
-    }
-    save();
+  if (mnesiaAfter) await drainOnMnesia(lab, results, nodes, mnesiaAfter, save);
+}
+
+/** The same drain on Mnesia, in the same run: what the database costs (or saves) a reader. */
+async function drainOnMnesia(lab: BenchLab, results: BenchResults, nodes: number, drain: { common: Omit<Job, 'phase'>; waiting: number }, save: () => void) {
+  const { common, waiting } = drain;
+  try {
+    await lab.down();
+    await lab.up(nodes, 'mnesia');
+    const onMnesia = await lab.registerAccounts(await lab.status());
+    log(`unread: ${waiting} waiting via ejabberd on Mnesia (${nodes} node(s))`);
+    const job: Job = { ...common, accounts: onMnesia[common.accounts.drain.jid.split('@')[1]!]!, phase: 'drain', waiting: [waiting], emptyRuns: 0, withPeer: true };
+    const rows = await inClient<BenchResults['drain']>(lab, job, 1_200_000);
+    results.drain.push(...rows.map((r) => ({ ...r, storage: 'mnesia' as const })));
+  } catch (error) {
+    results.notes.push(`unread on Mnesia with ${nodes} ejabberd node(s) failed: ${(error as Error).message}`);
   }
+  save();
 }
 
 async function main(): Promise<number> {

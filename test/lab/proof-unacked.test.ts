@@ -45,6 +45,8 @@ for (const domain of [EJABBERD, PROSODY]) {
       await waitFor('the drain is printing', () => run.exitCode !== null || run.bodies().length >= UNREAD / 10, 30_000, 5);
       await run.kill9();
       const printed = run.bodies();
+      // Premise: bob's other session was still there when the drain died (a ping round trip on it).
+      await other.ping();
       await settledOffline(lab, bob);
       const stored = await storedBodies(lab, bob);
       // Bounces come back through alice's open session: a ping after the settle has them all.
