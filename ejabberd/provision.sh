@@ -28,6 +28,7 @@ install_file "$HERE/ejabberd.yml" /etc/ejabberd/ejabberd.yml 640 root:ejabberd &
 install_file "$HERE/$ROLE_HOST/ejabberdctl.cfg" /etc/ejabberd/ejabberdctl.cfg 640 root:ejabberd && changed=1
 install_file "$HERE/inetrc" /etc/ejabberd/inetrc 644 root:root && changed=1
 install_file "$SECRETS/$DOMAIN.pem" "/etc/ejabberd/certs/$DOMAIN.pem" 640 root:ejabberd && changed=1
+install_file "$SECRETS/ca.crt" /etc/ejabberd/certs/lab-ca.crt 644 root:ejabberd && changed=1
 # One random cookie for the whole lab, made once on the workstation: no copying between nodes.
 install_file "$SECRETS/erlang.cookie" /var/lib/ejabberd/.erlang.cookie 400 ejabberd:ejabberd && changed=1
 install_dir /var/lib/ejabberd 700 ejabberd:ejabberd
@@ -41,7 +42,6 @@ printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword=%s\nssl-ca=%s\nssl-verify-
   "$SQL_HOST" "$SQL_PORT" ejabberd "$sql_password" /etc/ejabberd/certs/lab-ca.crt >"$tmp"
 install_file "$tmp" /etc/ejabberd/sql-client.cnf 600 root:root || true
 rm -f "$tmp"
-install_file "$SECRETS/ca.crt" /etc/ejabberd/certs/lab-ca.crt 644 root:ejabberd && changed=1
 if [ "$NODE" = "$SEED_NODE" ]; then
   # The db host may still be booting (any start order works): a bounded wait for it.
   sql() { mariadb --defaults-extra-file=/etc/ejabberd/sql-client.cnf ejabberd "$@"; }
@@ -103,5 +103,26 @@ elif ! ctl list_cluster | grep -qF "$SEED_NODE"; then
   done
   log "joined the cluster of $SEED_NODE"
   CHANGES=$((CHANGES + 1))
+fi
+# The rooms live in the shared database: the seed makes them once for every node.
+# ensure_room NAME SERVICE OPTIONS_JSON 'JID AFFILIATION'...
+ensure_room() {
+  local name=$1 service=$2 options=$3 have item
+  shift 3
+  if ! have=$(ctl get_room_affiliations "$name" "$service" 2>/dev/null); then
+    ctl create_room_with_opts "$name" "$service" "$DOMAIN" "$options" >/dev/null || die "creating room $name@$service failed"
+    log "created room $name@$service"
+    CHANGES=$((CHANGES + 1))
+    have=''
+  fi
+  for item in "$@"; do
+    # get_room_affiliations prints USER<TAB>DOMAIN<TAB>AFFILIATION<TAB>REASON.
+    awk -F'\t' -v want="$item" '$1 "@" $2 " " $3 == want { found = 1 } END { exit !found }' <<<"$have" && continue
+    ctl set_room_affiliation "$name" "$service" "${item% *}" "${item#* }" >/dev/null || die "setting $item in $name@$service failed"
+    CHANGES=$((CHANGES + 1))
+  done
+}
+if [ "$NODE" = "$SEED_NODE" ]; then
+  ensure_room lab conference.ejabberd.chat.test '{"title":"Lab (ejabberd cluster)"}' 'alice@ejabberd.chat.test owner' 'alice@prosody.chat.test member' 'bob@prosody.chat.test member' 'carol@prosody.chat.test member' 'bob@ejabberd.chat.test member' 'carol@ejabberd.chat.test member'
 fi
 finish

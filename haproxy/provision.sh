@@ -11,6 +11,7 @@ ROOT=$(dirname "$HERE")
 OPEN_FILES='65536'
 ADDRESS='192.168.56.10'
 C2S_PORT='5222'
+S2S_PORT='5269'
 DNS_PORT='53'
 ZONE_FILE='/etc/bind/db.chat.test'
 ZONE_NAME='db.chat.test'
@@ -35,4 +36,5 @@ run_service haproxy haproxy.service "$proxy_changed" -- haproxy -W -db -f /etc/h
 
 wait_tcp "$ADDRESS" "$DNS_PORT" 30 || die "named is not answering on $ADDRESS:$DNS_PORT"
 wait_tcp "$ADDRESS" "$C2S_PORT" 30 || die "haproxy is not listening on $ADDRESS:$C2S_PORT"
+wait_tcp "$ADDRESS" "$S2S_PORT" 30 || die "haproxy is not listening on $ADDRESS:$S2S_PORT"
 finish

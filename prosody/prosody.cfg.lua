@@ -13,15 +13,21 @@ modules_enabled = {
   "chatlab_unacked";  -- a dead session's unacknowledged messages: redelivered or stored, never bounced
   "mam";      -- message archive (XEP-0313)
   "limits";
+  "admin_shell";  -- provisioning makes the model's rooms through it (local socket only)
 }
--- No federation in the lab; no registration from clients.
-modules_disabled = { "s2s" }
+-- No registration from clients.
 allow_registration = false
 
 c2s_require_encryption = true
 c2s_ports = { 5222 }
 c2s_interfaces = { "192.168.56.11" }
-s2s_ports = { }
+-- Federation: encrypted, and a peer is let in only with a certificate the lab CA signed for
+-- its name (SASL EXTERNAL).
+s2s_ports = { 5269 }
+s2s_interfaces = { "192.168.56.11" }
+s2s_require_encryption = true
+s2s_secure_auth = true
+
 authentication = "internal_hashed"
 
 -- mod_limits without settings throttles every client to 10 kB/s: a 1 MB stanza would take
@@ -56,7 +62,10 @@ log = {
 }
 
 VirtualHost "prosody.chat.test"
-  ssl = {
-    certificate = "/etc/prosody/certs/prosody.chat.test.crt";
-    key = "/etc/prosody/certs/prosody.chat.test.key";
-  }
+  ssl = { certificate = "/etc/prosody/certs/prosody.chat.test.crt"; key = "/etc/prosody/certs/prosody.chat.test.key"; cafile = "/etc/prosody/certs/lab-ca.crt" }
+
+Component "conference.prosody.chat.test" "muc"
+  modules_enabled = { "muc_mam" }
+  -- Rooms come from the model (provisioning); no client creates one.
+  restrict_room_creation = true
+  ssl = { certificate = "/etc/prosody/certs/prosody.chat.test.crt"; key = "/etc/prosody/certs/prosody.chat.test.key"; cafile = "/etc/prosody/certs/lab-ca.crt" }

@@ -15,7 +15,7 @@ C2S_PORT='5222'
 DATABASE='prosody'
 ACCOUNTS='alice bob carol'
 
-ensure_packages prosody lua-dbi-mysql mariadb-server mariadb-client
+ensure_packages prosody lua-dbi-mysql lua-unbound mariadb-server mariadb-client
 install_block "$ROOT/lab/hosts" /etc/hosts || true
 
 start_mariadb "$HERE/mariadb.cnf" 0
@@ -30,6 +30,7 @@ install_file "$HERE/prosody.cfg.lua" /etc/prosody/prosody.cfg.lua 640 root:proso
 install_file "$HERE/mod_chatlab_unacked.lua" /etc/prosody/chatlab-modules/mod_chatlab_unacked.lua 644 root:root && changed=1
 install_file "$SECRETS/$DOMAIN.crt" "/etc/prosody/certs/$DOMAIN.crt" 644 root:prosody && changed=1
 install_file "$SECRETS/$DOMAIN.key" "/etc/prosody/certs/$DOMAIN.key" 640 root:prosody && changed=1
+install_file "$SECRETS/ca.crt" /etc/prosody/certs/lab-ca.crt 644 root:prosody && changed=1
 install_dir /run/prosody 755 prosody:prosody
 install_dir /var/log/prosody 750 prosody:adm
 install_dir /var/lib/prosody 750 prosody:prosody
@@ -47,4 +48,13 @@ done
 run_service prosody prosody.service "$changed" -- \
   setpriv --reuid=prosody --regid=prosody --init-groups prosody -F
 wait_tcp "$ADDRESS" "$C2S_PORT" 60 || die "Prosody is not listening on $ADDRESS:$C2S_PORT"
+# The admin shell talks to the running server over its socket: wait for it, bounded.
+shell() { setpriv --reuid=prosody --regid=prosody --init-groups prosodyctl shell "$1"; }
+deadline=$((SECONDS + 60))
+until shell 'server:version()' >/dev/null 2>&1; do
+  [ $SECONDS -lt $deadline ] || die "Prosody's admin shell did not answer within 60 s"
+  sleep 0.5
+done
+out=$(shell '>local muc = prosody.hosts["conference.prosody.chat.test"].modules.muc local jid = "lab@conference.prosody.chat.test" local room, changed = muc.get_room_from_jid(jid), false if not room then room, changed = muc.create_room(jid), true end if not room:get_persistent() then room:set_persistent(true) changed = true end if not room:get_members_only() then room:set_members_only(true) changed = true end if room:get_name() ~= "Lab (Prosody)" then room:set_name("Lab (Prosody)") changed = true end for j, a in pairs({ ["alice@prosody.chat.test"] = "owner", ["bob@prosody.chat.test"] = "member", ["carol@prosody.chat.test"] = "member", ["alice@ejabberd.chat.test"] = "member", ["bob@ejabberd.chat.test"] = "member", ["carol@ejabberd.chat.test"] = "member" }) do if room:get_affiliation(j) ~= a then assert(room:set_affiliation(true, j, a)) changed = true end end room:save(true) return changed and "changed" or "unchanged"') || die "provisioning room lab@conference.prosody.chat.test failed: $out"
+if grep -q '"changed"\|: changed' <<<"$out"; then log "provisioned room lab@conference.prosody.chat.test"; CHANGES=$((CHANGES + 1)); fi
 finish

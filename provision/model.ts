@@ -8,6 +8,22 @@ export type Role = 'haproxy' | 'prosody' | 'ejabberd' | 'db' | 'client';
  *  Mnesia beside each node (the original lab; it loses offline messages stored during a login). */
 export type EjabberdStorage = 'sql' | 'mnesia';
 
+/** The lab's two XMPP servers, by the key of `domains`. */
+export type ServerKey = 'prosody' | 'ejabberd';
+
+/** A persistent, members-only group chat room on one server's MUC service (conference.<domain>). */
+export interface RoomSpec {
+  /** The room's local part: `lab` becomes lab@conference.<domain>. */
+  name: string;
+  server: ServerKey;
+  /** Shown in disco#info. */
+  title: string;
+  /** An account (user name) of the room's own server: the room's owner. */
+  owner: string;
+  /** Members, by user name and server: federation lets the other domain's accounts in too. */
+  members: Array<{ user: string; server: ServerKey }>;
+}
+
 export interface LabSpec {
   /** Short name: prefixes namespaces, bridge and Vagrant machines. */
   name: string;
@@ -25,11 +41,22 @@ export interface LabSpec {
   storage: EjabberdStorage;
   /** Demo accounts, created on both domains. */
   accounts: string[];
+  federation: {
+    /**
+     * How servers authenticate each other on s2s, always over TLS verified against the lab CA:
+     * SASL EXTERNAL with the certificates (XEP-0178) only, or also server dialback (XEP-0220) as the
+     * fallback for a peer that cannot offer EXTERNAL.
+     */
+    dialback: boolean;
+  };
+  rooms: RoomSpec[];
   ports: {
     /** Client-to-server, STARTTLS required, everywhere. */
     c2s: number;
     /** ejabberd's listener that expects a PROXY v2 header; only HAProxy talks to it. */
     c2sProxied: number;
+    /** Server-to-server, STARTTLS required. On ejabberd behind HAProxy, with a PROXY v2 header. */
+    s2s: number;
     /** Erlang distribution (ERL_DIST_PORT: fixed port, no epmd). */
     erlangDist: number;
     dns: number;
@@ -78,6 +105,17 @@ export interface Account {
   jid: string;
 }
 
+export interface Room {
+  jid: string;
+  name: string;
+  title: string;
+  /** The MUC service: conference.<domain>. */
+  service: string;
+  server: ServerKey;
+  owner: string;
+  members: string[];
+}
+
 export interface Lab {
   spec: LabSpec;
   prefixLength: number;
@@ -93,6 +131,7 @@ export interface Lab {
   /** The DNS server every host (and the workstation) asks. */
   dnsServer: Host;
   accounts: Account[];
+  rooms: Room[];
 }
 
 export function parseCidr(cidr: string): { network: number; prefixLength: number } {
@@ -135,6 +174,20 @@ export function resolveLab(spec: LabSpec): Lab {
     spec.accounts.map((user) => ({ user, domain, jid: `${user}@${domain}` })),
   );
 
+  const jidOf = (user: string, server: ServerKey) => `${user}@${spec.domains[server]}`;
+  const rooms = spec.rooms.map((room): Room => {
+    const service = mucService(spec.domains[room.server]);
+    return {
+      jid: `${room.name}@${service}`,
+      name: room.name,
+      title: room.title,
+      service,
+      server: room.server,
+      owner: jidOf(room.owner, room.server),
+      members: room.members.map((m) => jidOf(m.user, m.server)),
+    };
+  });
+
   return {
     spec,
     prefixLength,
@@ -148,8 +201,15 @@ export function resolveLab(spec: LabSpec): Lab {
     ejabberd,
     dnsServer: haproxy,
     accounts,
+    rooms,
   };
 }
+
+/** Each domain's group chat service: a subdomain, as both servers name it by default. */
+export const mucService = (domain: string) => `conference.${domain}`;
+
+/** The names a server answers for, and its certificate must carry: the domain and its MUC service. */
+export const serverNames = (domain: string) => [domain, mucService(domain)];
 
 /** Where clients of each domain connect: Prosody directly, ejabberd through HAProxy. */
 export function serviceHost(lab: Lab, domain: string): Host {

@@ -1,11 +1,12 @@
 // Lab secrets: the Erlang cookie, account passwords, the lab CA and a certificate per domain (and,
 // with SQL storage, the db host's certificate and ejabberd's database password).
 // Made once into the git-ignored state directory (mode 600 files in a 700 directory) and reused,
-// so every node and every run sees the same ones; missing pieces are added, nothing is replaced.
+// so every node and every run sees the same ones; missing pieces are added, and a certificate only
+// replaced when the names or purposes it must carry changed.
 import { randomBytes } from 'node:crypto';
 import { access, chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Lab } from './model.ts';
+import { serverNames, type Lab } from './model.ts';
 import { passwordFile, secretsDir } from './paths.ts';
 import { SQL_PASSWORD_SECRET } from './generate/db.ts';
 import { run } from './run.ts';
@@ -43,20 +44,29 @@ async function ensureCa(dir: string, made: string[]): Promise<void> {
   made.push('ca.key', 'ca.crt');
 }
 
-async function ensureDomainCert(dir: string, domain: string, made: string[], address?: string): Promise<void> {
-  if (await exists(path.join(dir, `${domain}.pem`))) return;
-  const ext = path.join(dir, `${domain}.ext`);
-  const names = [`DNS:${domain}`, ...(address ? [`IP:${address}`] : [])].join(',');
-  await writeFile(ext, `subjectAltName=${names}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
+/**
+ * A certificate from the lab CA for NAMES (DNS names; an IP address as an IP SAN). Made again when
+ * the profile it was made with (kept beside it as NAME.ext) differs from today's, so a lab made
+ * before a name or a purpose was added gets it without losing anything else.
+ */
+async function ensureCert(dir: string, file: string, names: string[], made: string[]): Promise<void> {
+  const ext = path.join(dir, `${file}.ext`);
+  const sans = names.map((n) => (/^[\d.]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
+  // clientAuth too: a server opening an s2s stream presents this certificate as a client.
+  const profile = `subjectAltName=${sans}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n`;
+  const pem = path.join(dir, `${file}.pem`);
+  if ((await exists(pem)) && (await readFile(ext, 'utf8').catch(() => '')) === profile) return;
+  await Promise.all(['pem', 'key', 'crt'].map((suffix) => rm(path.join(dir, `${file}.${suffix}`), { force: true })));
+  await writeFile(ext, profile, { mode: 0o600 });
   await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', `${domain}.key`, '-out', `${domain}.csr`, '-subj', `/CN=${domain}`], dir);
-  await openssl(['x509', '-req', '-in', `${domain}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-days', '825', '-extfile', ext, '-out', `${domain}.crt`], dir);
-  await Promise.all([rm(ext), rm(path.join(dir, `${domain}.csr`))]);
-  const [key, cert] = await Promise.all([readFile(path.join(dir, `${domain}.key`)), readFile(path.join(dir, `${domain}.crt`))]);
+    '-keyout', `${file}.key`, '-out', `${file}.csr`, '-subj', `/CN=${names[0]}`], dir);
+  await openssl(['x509', '-req', '-in', `${file}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+    '-days', '825', '-extfile', ext, '-out', `${file}.crt`], dir);
+  await rm(path.join(dir, `${file}.csr`));
+  const [key, cert] = await Promise.all([readFile(path.join(dir, `${file}.key`)), readFile(path.join(dir, `${file}.crt`))]);
   // ejabberd wants key and certificate in one file.
-  await writeSecret(path.join(dir, `${domain}.pem`), Buffer.concat([key, cert]));
-  made.push(`${domain}.key`, `${domain}.crt`, `${domain}.pem`);
+  await writeSecret(pem, Buffer.concat([key, cert]));
+  made.push(`${file}.key`, `${file}.crt`, `${file}.pem`);
 }
 
 /** Makes whatever is missing; returns the names of what it made. */
@@ -70,10 +80,10 @@ export async function ensureSecrets(lab: Lab, state: string): Promise<string[]> 
     if (await writeSecret(passwordFile(state, account.jid), randomToken(20))) made.push(`accounts/${account.jid}`);
   }
   await ensureCa(dir, made);
-  for (const domain of [lab.spec.domains.prosody, lab.spec.domains.ejabberd]) await ensureDomainCert(dir, domain, made);
+  for (const domain of [lab.spec.domains.prosody, lab.spec.domains.ejabberd]) await ensureCert(dir, domain, serverNames(domain), made);
   if (lab.db) {
     // Erlang's TLS, upgrading ejabberd's MariaDB connection, checks the peer's address, not its name.
-    await ensureDomainCert(dir, lab.db.fqdn, made, lab.db.address);
+    await ensureCert(dir, lab.db.fqdn, [lab.db.fqdn, lab.db.address], made);
     if (await writeSecret(path.join(dir, SQL_PASSWORD_SECRET), randomToken(32))) made.push(SQL_PASSWORD_SECRET);
   }
   // openssl honours the caller's umask: every file here ends up 600 regardless.

@@ -32,6 +32,17 @@ export function validateSpec(spec: LabSpec): string[] {
   for (const user of spec.accounts) check(LOCALPART.test(user), `accounts: "${user}" is not a simple JID localpart`);
   check(new Set(spec.accounts).size === spec.accounts.length, 'accounts: duplicates');
 
+  check(typeof spec.federation?.dialback === 'boolean', 'federation.dialback must be true or false');
+  for (const [i, room] of spec.rooms.entries()) {
+    const where = `rooms[${i}] (${room.name})`;
+    check(LOCALPART.test(room.name), `${where}: name is not a simple JID localpart`);
+    check(room.server in spec.domains, `${where}: server must be prosody or ejabberd`);
+    check(spec.accounts.includes(room.owner), `${where}: owner "${room.owner}" is not one of the accounts`);
+    for (const m of room.members) check(spec.accounts.includes(m.user) && m.server in spec.domains, `${where}: member ${m.user}@${m.server} is not an account of the lab`);
+  }
+  const roomIds = spec.rooms.map((r) => `${r.name}@${r.server}`);
+  check(new Set(roomIds).size === roomIds.length, 'rooms: two rooms share a name on one server');
+
   const ports = Object.entries(spec.ports);
   for (const [key, port] of ports) check(Number.isInteger(port) && port > 0 && port < 65536, `ports.${key}: ${port} is not a TCP port`);
   check(new Set(ports.map(([, p]) => p)).size === ports.length, 'ports: every port must be distinct');

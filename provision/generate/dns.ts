@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Lab } from '../model.ts';
 import { dedent, generated, type GeneratedFile } from './file.ts';
-import { serviceHost } from '../model.ts';
+import { mucService, serviceHost } from '../model.ts';
 
 const fq = (name: string) => `${name}.`;
 
@@ -16,6 +16,11 @@ export function zoneRecords(lab: Lab): string[][] {
     // The domain's own A record is the fallback for clients that do not ask for SRV.
     records.push([fq(domain), 'A', target.address]);
     records.push([fq(`_xmpp-client._tcp.${domain}`), 'SRV', `0 5 ${spec.ports.c2s} ${fq(target.fqdn)}`]);
+    // Federation: a peer server looks up the domain and, to reach a room, its MUC service.
+    for (const name of [domain, mucService(domain)]) {
+      records.push([fq(`_xmpp-server._tcp.${name}`), 'SRV', `0 5 ${spec.ports.s2s} ${fq(target.fqdn)}`]);
+    }
+    records.push([fq(mucService(domain)), 'A', target.address]);
   }
   return records;
 }

@@ -3,8 +3,8 @@
 import type { Lab } from '../model.ts';
 import { dedent } from './file.ts';
 import { SQL_DATABASE, SQL_PASSWORD_SECRET, SQL_USER } from './db.ts';
+import { EJABBERD_LAB_CA as LAB_CA } from './federation.ts';
 
-const LAB_CA = '/etc/ejabberd/certs/lab-ca.crt';
 const SQL_SECRET_YML = '/etc/ejabberd/sql-password.yml';
 /** The mariadb client's own settings (host, account, CA): root only, for loading the schema. */
 const SQL_CLIENT_CNF = '/etc/ejabberd/sql-client.cnf';
@@ -39,7 +39,7 @@ export function storageConfig(lab: Lab): string {
   `;
 }
 
-/** With SQL storage: the secret and the CA in place, and (seed node) the schema loaded once. */
+/** With SQL storage: the secret in place, and (seed node) the schema loaded once. */
 export function sqlSteps(lab: Lab): string {
   if (!lab.db) return '';
   return dedent`
@@ -52,7 +52,6 @@ export function sqlSteps(lab: Lab): string {
       "$SQL_HOST" "$SQL_PORT" ${SQL_USER} "$sql_password" ${LAB_CA} >"$tmp"
     install_file "$tmp" ${SQL_CLIENT_CNF} 600 root:root || true
     rm -f "$tmp"
-    install_file "$SECRETS/ca.crt" ${LAB_CA} 644 root:ejabberd && changed=1
     if [ "$NODE" = "$SEED_NODE" ]; then
       # The db host may still be booting (any start order works): a bounded wait for it.
       sql() { mariadb --defaults-extra-file=${SQL_CLIENT_CNF} ${SQL_DATABASE} "$@"; }

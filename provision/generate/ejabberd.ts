@@ -6,6 +6,8 @@ import { roleScript } from './script.ts';
 import { nftTable } from './firewall.ts';
 import { ROLE_PACKAGES } from '../roles.ts';
 import { sqlSteps, storageConfig } from './ejabberd-sql.ts';
+import { EJABBERD_LAB_CA, ejabberdS2s, ejabberdS2sListener, ejabberdS2sModules } from './federation.ts';
+import { ejabberdMucModules, ejabberdRoomSteps } from './rooms.ts';
 
 export const certPath = (domain: string) => `/etc/ejabberd/certs/${domain}.pem`;
 export function ejabberdConfig(lab: Lab): string {
@@ -33,11 +35,9 @@ export function ejabberdConfig(lab: Lab): string {
     certfiles:
       - ${certPath(spec.domains.ejabberd)}
 
-    # Direct client port (tests reach a chosen node here) and the port behind HAProxy.
-    # No s2s listener: the lab's domains are not federated.
+    # Direct client port (tests reach a chosen node here), the port behind HAProxy, and s2s.
     listen:
-    ${listener(spec.ports.c2s, false)}
-    ${listener(spec.ports.c2sProxied, true)}
+    ${[listener(spec.ports.c2s, false), listener(spec.ports.c2sProxied, true), ...ejabberdS2sListener(lab)].join('\n')}
 
     # ejabberd sets the Erlang tick time itself (default 1 minute, overriding -kernel net_ticktime):
     # the lab wants a pulled cable noticed in seconds. Must be the same on every node.
@@ -47,7 +47,7 @@ export function ejabberdConfig(lab: Lab): string {
     # 1,000 a load run logs "Shrinking cache" every second and goes back to Mnesia for each user.
     cache_size: ${spec.limits.maxSessions}
 
-    s2s_access: none
+    ${ejabberdS2s(lab)}
     ${storageConfig(lab)}
     # SCRAM: the server stores salted hashes, never the password.
     auth_password_format: scram
@@ -60,6 +60,8 @@ export function ejabberdConfig(lab: Lab): string {
       local:
         allow: local
       c2s:
+        allow: all
+      s2s:
         allow: all
 
     shaper:
@@ -98,6 +100,7 @@ export function ejabberdConfig(lab: Lab): string {
       # a cross-node disc transaction; see README, Capacity.
       mod_mam:
         default: never
+    ${[...ejabberdMucModules(), ...ejabberdS2sModules(lab)].join('\n')}
     `;
 }
 
@@ -124,13 +127,14 @@ export function ejabberdctlConfig(lab: Lab, node: EjabberdNode): string {
 /**
  * Only the cluster may reach the Erlang distribution port (whoever gets in there with the cookie
  * runs code on the node), and only HAProxy the PROXY-protocol port (anyone else could claim any
- * client address). Loaded in the host's own network namespace, or the VM's.
+ * client address), and the s2s port likewise. Loaded in the host's own network namespace, or the VM's.
  */
 export function firewall(lab: Lab): string {
   const { ports } = lab.spec;
   return nftTable([
     { port: ports.erlangDist, from: lab.ejabberd.map((n) => n.host.address) },
     { port: ports.c2sProxied, from: [lab.haproxy.address] },
+    { port: ports.s2s, from: [lab.haproxy.address] },
   ]);
 }
 
@@ -167,6 +171,7 @@ export function generateEjabberd(lab: Lab): GeneratedFile[] {
       install_file "$HERE/$ROLE_HOST/ejabberdctl.cfg" /etc/ejabberd/ejabberdctl.cfg 640 root:ejabberd && changed=1
       install_file "$HERE/inetrc" /etc/ejabberd/inetrc 644 root:root && changed=1
       install_file "$SECRETS/$DOMAIN.pem" "/etc/ejabberd/certs/$DOMAIN.pem" 640 root:ejabberd && changed=1
+      install_file "$SECRETS/ca.crt" ${EJABBERD_LAB_CA} 644 root:ejabberd && changed=1
       # One random cookie for the whole lab, made once on the workstation: no copying between nodes.
       install_file "$SECRETS/erlang.cookie" /var/lib/ejabberd/.erlang.cookie 400 ejabberd:ejabberd && changed=1
       install_dir /var/lib/ejabberd 700 ejabberd:ejabberd
@@ -219,6 +224,7 @@ export function generateEjabberd(lab: Lab): GeneratedFile[] {
         log "joined the cluster of $SEED_NODE"
         CHANGES=$((CHANGES + 1))
       fi
+      ${ejabberdRoomSteps(lab)}
       finish
     `),
   ];

@@ -10,11 +10,29 @@ export function streamHeader(domain: string): string {
   return `<?xml version='1.0'?><stream:stream to='${domain}' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`;
 }
 
+/**
+ * A backend of every ejabberd node on PORT. Traffic carries a PROXY v2 header, so ejabberd logs the
+ * real peer address. Checks go to the node's direct client port instead: ejabberd 23.01 drops data
+ * that arrives in the same segment as the PROXY header, which is how HAProxy sends a check's first
+ * bytes. fall 3 at inter 2s: a dead node is out within ~4 s (fastinter after the first failure),
+ * and only then are its sessions cut (shutdown-sessions), so that its clients reconnect to the
+ * others instead of waiting on a half-open connection; a busy node is never cut.
+ */
+function ejabberdBackend(lab: Lab, name: string, port: number): string {
+  const { spec } = lab;
+  return [
+    `backend ${name}`,
+    '  balance leastconn',
+    '  option tcp-check',
+    `  tcp-check send "${streamHeader(spec.domains.ejabberd)}"`,
+    '  tcp-check expect string urn:ietf:params:xml:ns:xmpp-tls',
+    `  default-server send-proxy-v2 port ${spec.ports.c2s} inter 2s fastinter 1s downinter 1s fall 3 rise 2 on-marked-down shutdown-sessions`,
+    ...lab.ejabberd.map((n) => `  server ${n.host.name} ${n.host.address}:${port} check`),
+  ].join('\n');
+}
+
 export function haproxyConfig(lab: Lab): string {
   const { spec } = lab;
-  const servers = lab.ejabberd
-    .map((n) => `  server ${n.host.name} ${n.host.address}:${spec.ports.c2sProxied} check`)
-    .join('\n');
   return dedent`
     global
       log stderr format short local0 notice
@@ -49,19 +67,12 @@ export function haproxyConfig(lab: Lab): string {
       maxconn ${spec.limits.maxSessions}
       default_backend ejabberd
 
-    backend ejabberd
-      balance leastconn
-      option tcp-check
-      tcp-check send "${streamHeader(spec.domains.ejabberd)}"
-      tcp-check expect string urn:ietf:params:xml:ns:xmpp-tls
-      # Client traffic carries a PROXY v2 header, so ejabberd logs the real client address.
-      # Checks go to the node's direct port instead: ejabberd 23.01 drops data that arrives in the
-      # same segment as the PROXY header, which is how HAProxy sends a check's first bytes.
-      # fall 3 at inter 2s: a dead node is out within ~4 s (fastinter after the first failure),
-      # and only then are its sessions cut (shutdown-sessions), so that its clients reconnect to
-      # the others instead of waiting on a half-open connection; a busy node is never cut.
-      default-server send-proxy-v2 port ${spec.ports.c2s} inter 2s fastinter 1s downinter 1s fall 3 rise 2 on-marked-down shutdown-sessions
-    ` + servers;
+    # Other servers reach the cluster here, like clients: federation survives the loss of a node.
+    frontend xmpp_server
+      bind ${lab.haproxy.address}:${spec.ports.s2s}
+      default_backend ejabberd_s2s
+
+  ` + [ejabberdBackend(lab, 'ejabberd', spec.ports.c2sProxied), ejabberdBackend(lab, 'ejabberd_s2s', spec.ports.s2s)].join('\n\n');
 }
 
 export function generateHaproxy(lab: Lab): GeneratedFile[] {
@@ -70,6 +81,7 @@ export function generateHaproxy(lab: Lab): GeneratedFile[] {
     roleScript(lab, 'haproxy', 'haproxy', {
       ADDRESS: lab.haproxy.address,
       C2S_PORT: lab.spec.ports.c2s,
+      S2S_PORT: lab.spec.ports.s2s,
       DNS_PORT: lab.spec.ports.dns,
       ZONE_FILE: zonePath(lab),
       ZONE_NAME: `db.${lab.spec.zone}`,
@@ -94,6 +106,7 @@ export function generateHaproxy(lab: Lab): GeneratedFile[] {
 
       wait_tcp "$ADDRESS" "$DNS_PORT" 30 || die "named is not answering on $ADDRESS:$DNS_PORT"
       wait_tcp "$ADDRESS" "$C2S_PORT" 30 || die "haproxy is not listening on $ADDRESS:$C2S_PORT"
+      wait_tcp "$ADDRESS" "$S2S_PORT" 30 || die "haproxy is not listening on $ADDRESS:$S2S_PORT"
       finish
     `),
   ];

@@ -5,6 +5,8 @@ import { dedent, generated, type GeneratedFile } from './file.ts';
 import { roleScript } from './script.ts';
 import { mariadbConfig } from './mariadb.ts';
 import { ROLE_PACKAGES } from '../roles.ts';
+import { PROSODY_LAB_CA, prosodyS2s, prosodyS2sModules } from './federation.ts';
+import { prosodyMucComponent, prosodyRoomSteps } from './rooms.ts';
 
 export const DATABASE = 'prosody';
 const MODULE_DIR = '/etc/prosody/chatlab-modules';
@@ -46,6 +48,9 @@ export const unackedModule = dedent`
 export function prosodyConfig(lab: Lab): string {
   const { spec } = lab;
   const domain = spec.domains.prosody;
+  // One certificate for the domain and its MUC service (both names in it): each host presents it,
+  // on c2s and on s2s, where it also serves as the client certificate of outgoing streams.
+  const ssl = `ssl = { certificate = "/etc/prosody/certs/${domain}.crt"; key = "/etc/prosody/certs/${domain}.key"; cafile = "${PROSODY_LAB_CA}" }`;
   return dedent`
     admins = { }
     pidfile = "/run/prosody/prosody.pid"
@@ -60,15 +65,16 @@ export function prosodyConfig(lab: Lab): string {
       "chatlab_unacked";  -- a dead session's unacknowledged messages: redelivered or stored, never bounced
       "mam";      -- message archive (XEP-0313)
       "limits";
+      "admin_shell";  -- provisioning makes the model's rooms through it (local socket only)${prosodyS2sModules(lab).map((m) => `
+      "${m}";`).join('')}
     }
-    -- No federation in the lab; no registration from clients.
-    modules_disabled = { "s2s" }
+    -- No registration from clients.
     allow_registration = false
 
     c2s_require_encryption = true
     c2s_ports = { ${spec.ports.c2s} }
     c2s_interfaces = { "${lab.prosody.address}" }
-    s2s_ports = { }
+    ${prosodyS2s(lab)}
     authentication = "internal_hashed"
 
     -- mod_limits without settings throttles every client to 10 kB/s: a 1 MB stanza would take
@@ -103,10 +109,9 @@ export function prosodyConfig(lab: Lab): string {
     }
 
     VirtualHost "${domain}"
-      ssl = {
-        certificate = "/etc/prosody/certs/${domain}.crt";
-        key = "/etc/prosody/certs/${domain}.key";
-      }
+      ${ssl}
+
+    ${prosodyMucComponent(lab, ssl)}
   `;
 }
 
@@ -156,6 +161,7 @@ export function generateProsody(lab: Lab): GeneratedFile[] {
       install_file "$HERE/mod_chatlab_unacked.lua" ${MODULE_DIR}/mod_chatlab_unacked.lua 644 root:root && changed=1
       install_file "$SECRETS/$DOMAIN.crt" "/etc/prosody/certs/$DOMAIN.crt" 644 root:prosody && changed=1
       install_file "$SECRETS/$DOMAIN.key" "/etc/prosody/certs/$DOMAIN.key" 640 root:prosody && changed=1
+      install_file "$SECRETS/ca.crt" ${PROSODY_LAB_CA} 644 root:prosody && changed=1
       install_dir /run/prosody 755 prosody:prosody
       install_dir /var/log/prosody 750 prosody:adm
       install_dir /var/lib/prosody 750 prosody:prosody
@@ -173,6 +179,7 @@ export function generateProsody(lab: Lab): GeneratedFile[] {
       run_service prosody prosody.service "$changed" -- \\
         setpriv --reuid=prosody --regid=prosody --init-groups prosody -F
       wait_tcp "$ADDRESS" "$C2S_PORT" 60 || die "Prosody is not listening on $ADDRESS:$C2S_PORT"
+      ${prosodyRoomSteps(lab)}
       finish
     `),
   ];

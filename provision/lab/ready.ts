@@ -1,14 +1,18 @@
 // "Up" means a real client logs in: the same session code rsxcc uses, TLS verified against the
-// lab CA, against every service the lab offers (Prosody, HAProxy, each ejabberd node directly).
+// lab CA, against every service the lab offers (Prosody, HAProxy, each ejabberd node directly);
+// and federation works: each domain's server answers a ping from the other domain's user.
 import { readFile } from 'node:fs/promises';
 import type { Lab } from '../model.ts';
 import { caFile, passwordFile } from '../paths.ts';
+import { RecipientError } from '../../xmpp/errors.ts';
 
 export interface LoginTarget {
   name: string;
   jid: string;
   host: string;
   port: number;
+  /** After the login, ping this (remote) domain: its answer crossed s2s both ways. */
+  pingDomain?: string;
 }
 
 export function loginTargets(lab: Lab): LoginTarget[] {
@@ -22,6 +26,18 @@ export function loginTargets(lab: Lab): LoginTarget[] {
   ];
 }
 
+/** One cross-domain ping each way, from the domain's own service. */
+export function federationTargets(lab: Lab): LoginTarget[] {
+  const { prosody, ejabberd } = lab.spec.domains;
+  const [fromProsody, fromEjabberd] = loginTargets(lab);
+  return [
+    { ...fromProsody!, name: `${prosody} -> ${ejabberd}`, pingDomain: ejabberd },
+    { ...fromEjabberd!, name: `${ejabberd} -> ${prosody}`, pingDomain: prosody },
+  ];
+}
+
+const NS_PING = 'urn:xmpp:ping';
+
 /** One login with a ping round trip; resolves with the time it took or rejects with why not. */
 export async function tryLogin(target: LoginTarget, state: string, timeoutMs: number): Promise<number> {
   const { openSession } = await import('../../xmpp/session.ts');
@@ -34,7 +50,16 @@ export async function tryLogin(target: LoginTarget, state: string, timeoutMs: nu
     timeoutMs,
   });
   try {
-    await session.ping();
+    if (target.pingDomain) {
+      const { default: xml } = await import('@xmpp/xml');
+      // A result, or an error the remote server itself produced: the round trip crossed s2s.
+      // Our own server's remote-server-not-found/-timeout means federation does not work (yet).
+      await session.request(xml('iq', { type: 'get', to: target.pingDomain }, xml('ping', { xmlns: NS_PING }))).catch((error: unknown) => {
+        if (!(error instanceof RecipientError) || error.condition.startsWith('remote-server')) throw error;
+      });
+    } else {
+      await session.ping();
+    }
   } finally {
     await session.close();
   }

@@ -14,7 +14,7 @@ import { findHost, hostArgv, planNetns, type NetnsHost, type NetnsPlan } from '.
 import { destroyNetwork, ensureNetwork, listNetns, setCable } from './network.ts';
 import { prepareHostFs, readNameFiles, removeNetnsEtc, wipeHostState } from './hostfs.ts';
 import { killHost, killService, stopHost } from './processes.ts';
-import { loginTargets, waitForLogins } from './ready.ts';
+import { federationTargets, loginTargets, waitForLogins, type LoginTarget } from './ready.ts';
 import { run } from '../run.ts';
 
 export interface LabContext {
@@ -78,11 +78,13 @@ async function ensurePackages(ctx: LabContext): Promise<void> {
 
 async function checkLogins(ctx: LabContext, deadlineMs: number, only?: string): Promise<void> {
   const targets = loginTargets(ctx.lab).filter((t) => only === undefined || t.name === only);
-  const failures = await waitForLogins(targets, ctx.state, deadlineMs, (t, ms) =>
-    ctx.log(`login ok: ${t.jid} via ${t.name} (${t.host}:${t.port}) in ${Math.round(ms)} ms`),
-  );
+  await checkTargets(ctx, targets, deadlineMs, 'no login', (t) => `login ok: ${t.jid} via ${t.name} (${t.host}:${t.port})`);
+}
+
+async function checkTargets(ctx: LabContext, targets: LoginTarget[], deadlineMs: number, failure: string, ok: (t: LoginTarget) => string): Promise<void> {
+  const failures = await waitForLogins(targets, ctx.state, deadlineMs, (t, ms) => ctx.log(`${ok(t)} in ${Math.round(ms)} ms`));
   if (failures.size) {
-    throw new LabError(`no login within ${seconds(deadlineMs)}: ${[...failures].map(([n, why]) => `${n}: ${why}`).join('; ')}`, EX.tempFail);
+    throw new LabError(`${failure} within ${seconds(deadlineMs)}: ${[...failures].map(([n, why]) => `${n}: ${why}`).join('; ')}`, EX.tempFail);
   }
 }
 
@@ -107,6 +109,7 @@ export async function up(ctx: LabContext): Promise<void> {
   // Every host at once, as `vagrant up` would: the joining ejabberd nodes wait for the seed.
   await step('provisioning', () => Promise.all(ctx.plan.hosts.map((h) => provisionHost(ctx, h))));
   await step('logins', () => checkLogins(ctx, 60_000));
+  await step('federation', () => checkTargets(ctx, federationTargets(ctx.lab), 60_000, 'no federation', (t) => `federation ok: ${t.name}`));
   ctx.log(`lab up in ${seconds(performance.now() - started)}: ${ctx.plan.hosts.map((h) => `${h.host.name} ${h.host.address}`).join(', ')}`);
 }
 

@@ -8,6 +8,7 @@ import { caFile, passwordFile, secretsDir } from '../paths.ts';
 import { serviceHost } from '../model.ts';
 import { HAPROXY_ADMIN_SOCKET } from '../roles.ts';
 import { outsidePath } from './plan.ts';
+import { ejabberdS2sView, prosodyS2sView, type S2sView } from './s2s-view.ts';
 
 export interface LabStatus {
   name: string;
@@ -28,6 +29,9 @@ export interface LabStatus {
   hosts: Array<{ name: string; role: string; address: string; fqdn: string; netns: string; up: boolean; cable: boolean; processes: Proc[] }>;
   ejabberd: Array<{ host: string; node: string; address: string; cluster: string[] | null }>;
   haproxy: Array<{ server: string; status: string }> | null;
+  /** Server-to-server streams as Prosody and each ejabberd node see them (hosts that are up). */
+  s2s: S2sView[];
+  rooms: Array<{ jid: string; server: string; owner: string; members: string[] }>;
   accounts: Array<{ jid: string; passwordFile: string }>;
 }
 
@@ -72,6 +76,8 @@ export async function labStatus(ctx: LabContext): Promise<LabStatus> {
       cluster: existing.has(plan.hosts.find((h) => h.host.name === n.host.name)!.netns) ? (await clusterView(ctx, n.host.name)) ?? null : null,
     })),
   );
+  const serverHosts = plan.hosts.filter((h) => existing.has(h.netns) && (h.host.role === 'prosody' || h.host.role === 'ejabberd'));
+  const s2s = await Promise.all(serverHosts.map((h) => (h.host.role === 'prosody' ? prosodyS2sView(h) : ejabberdS2sView(h))));
   const haproxyHost = plan.hosts.find((h) => h.host.role === 'haproxy')!;
   const haproxySocket = outsidePath(haproxyHost, HAPROXY_ADMIN_SOCKET);
   return {
@@ -95,6 +101,8 @@ export async function labStatus(ctx: LabContext): Promise<LabStatus> {
     hosts,
     ejabberd,
     haproxy: existing.has(haproxyHost.netns) ? await haproxyServers(haproxySocket) : null,
+    s2s,
+    rooms: lab.rooms.map((r) => ({ jid: r.jid, server: r.server, owner: r.owner, members: r.members })),
     accounts: lab.accounts.map((a) => ({ jid: a.jid, passwordFile: passwordFile(state, a.jid) })),
   };
 }
@@ -107,7 +115,12 @@ export function formatStatus(s: LabStatus): string {
   }
   for (const n of s.ejabberd) lines.push(`  cluster as ${n.host} sees it: ${n.cluster ? n.cluster.join(', ') : 'unreachable'}`);
   if (s.haproxy) lines.push(`  haproxy: ${s.haproxy.map((x) => `${x.server} ${x.status}`).join(', ')}`);
+  for (const v of s.s2s) {
+    const counts = v.incoming === null ? 'no answer' : `${v.incoming} in, ${v.outgoing} out`;
+    lines.push(`  s2s as ${v.host} sees it: ${counts}${v.streams?.length ? ` (${v.streams.join(', ')})` : ''}`);
+  }
   for (const d of s.domains) lines.push(`  ${d.domain}: ${d.connect} (${d.server})`);
+  for (const r of s.rooms) lines.push(`  room ${r.jid}: owner ${r.owner}, ${r.members.length} members`);
   lines.push(`  CA: ${s.caFile}`);
   return lines.join('\n');
 }

@@ -21,6 +21,11 @@ const fileOf = (files: ReturnType<typeof generateAll>, p: string) => {
   assert.ok(f, `${p} is generated`);
   return f.content;
 };
+/** haproxy.cfg's servers of one backend, as "name address:port". */
+const backendServers = (cfg: string, backend: string) => {
+  const section = cfg.slice(cfg.indexOf(`\nbackend ${backend}\n`) + 1).split(/\n(?=\S)/)[0]!;
+  return [...section.matchAll(/^\s+server (\S+) (\S+)/gm)].map((m) => `${m[1]} ${m[2]}`);
+};
 
 test('the committed assets are what the model generates (golden files; stale = failure)', async () => {
   const drift = await findDrift(projectRoot, generateAll(defineLab(spec)));
@@ -75,8 +80,9 @@ for (const n of [1, 2, 3]) {
     const lab = labOf(n);
     const files = generateAll(lab);
     const haproxy = fileOf(files, 'haproxy/haproxy.cfg');
-    const servers = [...haproxy.matchAll(/^\s+server (\S+) (\S+)/gm)].map((m) => `${m[1]} ${m[2]}`);
-    assert.deepEqual(servers, lab.ejabberd.map((node) => `${node.host.name} ${node.host.address}:${spec.ports.c2sProxied}`));
+    for (const [backend, port] of [['ejabberd', spec.ports.c2sProxied], ['ejabberd_s2s', spec.ports.s2s]] as const) {
+      assert.deepEqual(backendServers(haproxy, backend), lab.ejabberd.map((node) => `${node.host.name} ${node.host.address}:${port}`), backend);
+    }
     for (const node of lab.ejabberd) {
       const cfg = fileOf(files, `ejabberd/${node.host.name}/ejabberdctl.cfg`);
       assert.match(cfg, new RegExp(`^ERLANG_NODE=${node.erlangNode}$`, 'm'));
@@ -88,30 +94,45 @@ for (const n of [1, 2, 3]) {
   });
 }
 
-test('the ejabberd firewall admits every node (and only them) to the Erlang port, and only HAProxy to the PROXY port', () => {
+test('the ejabberd firewall admits every node (and only them) to the Erlang port, and only HAProxy to the PROXY and s2s ports', () => {
   const lab = labOf(3);
   const nft = fileOf(generateAll(lab), 'ejabberd/chatlab.nft');
   const nodes = lab.ejabberd.map((n) => n.host.address).join(', ');
   assert.match(nft, new RegExp(`tcp dport ${spec.ports.erlangDist} ip saddr \\{ ${nodes} \\} accept\\n\\s+tcp dport ${spec.ports.erlangDist} reject`));
-  assert.match(nft, new RegExp(`tcp dport ${spec.ports.c2sProxied} ip saddr ${lab.haproxy.address.replaceAll('.', '\\.')} accept\\n\\s+tcp dport ${spec.ports.c2sProxied} reject`));
+  for (const port of [spec.ports.c2sProxied, spec.ports.s2s]) {
+    assert.match(nft, new RegExp(`tcp dport ${port} ip saddr ${lab.haproxy.address.replaceAll('.', '\\.')} accept\\n\\s+tcp dport ${port} reject`));
+  }
   assert.doesNotMatch(nft, new RegExp(`dport ${spec.ports.c2s}\\b`), 'the client port stays open to all');
   // That the rules are loaded before every start of ejabberd on a VM is shown by running the
   // library with them: test/tools/shell-services.test.ts.
 });
 
-test('every node name and every SRV target resolves in the zone', () => {
+test('every node name and every SRV target resolves in the zone; clients and peer servers find each domain and its MUC service', () => {
   const lab = labOf(3);
   const records = zoneRecords(lab);
   const a = new Map(records.filter((r) => r[1] === 'A').map((r) => [r[0]!, r[2]!]));
   for (const node of lab.ejabberd) assert.equal(a.get(`${node.erlangNode.split('@')[1]}.`), node.host.address);
   const srv = records.filter((r) => r[1] === 'SRV');
-  assert.deepEqual(srv.map((r) => r[0]).sort(), ['_xmpp-client._tcp.ejabberd.chat.test.', '_xmpp-client._tcp.prosody.chat.test.']);
+  assert.deepEqual(srv.map((r) => r[0]).sort(), [
+    '_xmpp-client._tcp.ejabberd.chat.test.',
+    '_xmpp-client._tcp.prosody.chat.test.',
+    '_xmpp-server._tcp.conference.ejabberd.chat.test.',
+    '_xmpp-server._tcp.conference.prosody.chat.test.',
+    '_xmpp-server._tcp.ejabberd.chat.test.',
+    '_xmpp-server._tcp.prosody.chat.test.',
+  ]);
+  for (const [name, , data] of srv) {
+    const port = Number(data!.split(' ')[2]);
+    assert.equal(port, name!.startsWith('_xmpp-server') ? spec.ports.s2s : spec.ports.c2s, name);
+  }
   for (const [, , data] of srv) {
     const target = data!.split(' ')[3]!;
     assert.ok(a.has(target), `SRV target ${target} has an A record`);
   }
   assert.equal(a.get('_xmpp-client._tcp.ejabberd.chat.test.'), undefined);
-  assert.match(srv.find((r) => r[0]!.includes('ejabberd'))![2]!, /haproxy\.lab\.chat\.test\.$/, 'ejabberd clients go through HAProxy');
+  for (const [name, , data] of srv.filter((r) => r[0]!.includes('ejabberd'))) {
+    assert.match(data!, /haproxy\.lab\.chat\.test\.$/, `${name}: ejabberd's clients and peers go through HAProxy`);
+  }
 });
 
 test('no secret is ever in a generated file: the cookie and passwords come from the state directory', () => {
@@ -168,17 +189,19 @@ function listeners(yml: string): Map<string, string>[] {
   );
 }
 
-test('ejabberd: a c2s listener on each port of the model, STARTTLS required on every one, PROXY headers only on the port HAProxy sends them to', () => {
-  const lab = defineLab({ ...spec, ports: { ...spec.ports, c2s: 5400, c2sProxied: 5401 } });
+test('ejabberd: a c2s listener on each port of the model, STARTTLS required on every one, PROXY headers only on the ports HAProxy sends them to', () => {
+  const lab = defineLab({ ...spec, ports: { ...spec.ports, c2s: 5400, c2sProxied: 5401, s2s: 5402 } });
   const files = generateAll(lab);
   const listen = listeners(fileOf(files, 'ejabberd/ejabberd.yml'));
-  assert.deepEqual(listen.map((l) => [l.get('port'), l.get('module'), l.get('starttls_required')]), [['5400', 'ejabberd_c2s', 'true'], ['5401', 'ejabberd_c2s', 'true']]);
+  assert.deepEqual(listen.map((l) => [l.get('port'), l.get('module'), l.get('starttls_required')]), [['5400', 'ejabberd_c2s', 'true'], ['5401', 'ejabberd_c2s', 'true'], ['5402', 'ejabberd_s2s_in', undefined]]);
+  assert.match(fileOf(files, 'ejabberd/ejabberd.yml'), /^s2s_use_starttls: required$/m, 's2s: STARTTLS required too');
   const proxied = listen.filter((l) => l.get('use_proxy_protocol') === 'true').map((l) => l.get('port'));
   const haproxy = fileOf(files, 'haproxy/haproxy.cfg');
   const targets = new Set([...haproxy.matchAll(/^\s+server \S+ [\d.]+:(\d+)/gm)].map((m) => m[1]));
-  assert.deepEqual([...targets], proxied, 'HAProxy connects only to the listener that expects its header');
+  assert.deepEqual([...targets], proxied, 'HAProxy connects only to the listeners that expect its header');
   assert.match(haproxy, /^\s+default-server send-proxy-v2 port 5400 /m, 'and sends it; its health check asks the direct port');
   assert.match(haproxy, /^\s+bind [\d.]+:5400$/m, 'clients reach HAProxy on the model\'s c2s port');
+  assert.match(haproxy, /^\s+bind [\d.]+:5402$/m, 'and peer servers on its s2s port');
 });
 
 test('limits and names come from the model: offline storage, stream size, the checked stream header', () => {
