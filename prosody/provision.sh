@@ -15,7 +15,7 @@ C2S_PORT='5222'
 DATABASE='prosody'
 ACCOUNTS='alice bob carol'
 
-ensure_packages prosody lua-dbi-mysql lua-unbound mariadb-server mariadb-client
+ensure_packages prosody lua-dbi-mysql mariadb-server mariadb-client
 install_block "$ROOT/lab/hosts" /etc/hosts || true
 
 start_mariadb "$HERE/mariadb.cnf" 0

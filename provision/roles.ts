@@ -4,8 +4,10 @@ import type { Role } from './model.ts';
 
 export const ROLE_PACKAGES: Record<Role, string[]> = {
   haproxy: ['haproxy', 'bind9', 'bind9-utils'],
-  // lua-unbound: Prosody's s2s DNS resolver (only a Recommends; without it an old one is used).
-  prosody: ['prosody', 'lua-dbi-mysql', 'lua-unbound', 'mariadb-server', 'mariadb-client'],
+  // Not lua-unbound (a Recommends): libunbound answers NXDOMAIN for the whole of .test, a special-use
+  // zone it serves locally (RFC 6761), so Prosody's s2s could not find the lab's other domain; its
+  // built-in resolver asks the lab DNS in resolv.conf.
+  prosody: ['prosody', 'lua-dbi-mysql', 'mariadb-server', 'mariadb-client'],
   // erlang-p1-mysql is only a Suggests of Debian's ejabberd; mariadb-client loads the schema.
   ejabberd: ['ejabberd', 'erlang-p1-mysql', 'mariadb-client', 'nftables'],
   db: ['mariadb-server', 'mariadb-client', 'nftables'],

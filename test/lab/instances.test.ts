@@ -17,7 +17,8 @@ test('a three-node lab of its own comes up as one cluster behind HAProxy, and go
     const status = JSON.parse((await chatlab('--lab', NAME, 'status', '-o', 'json')).stdout) as LabStatus;
     const nodes = ['ejabberd@ejabberd1.lab.chat.test', 'ejabberd@ejabberd2.lab.chat.test', 'ejabberd@ejabberd3.lab.chat.test'];
     for (const n of status.ejabberd) assert.deepEqual(n.cluster, nodes, `${n.host} sees all three`);
-    assert.deepEqual(status.haproxy?.map((s) => `${s.server} ${s.status}`), ['ejabberd/ejabberd1 UP', 'ejabberd/ejabberd2 UP', 'ejabberd/ejabberd3 UP']);
+    const servers = ['ejabberd1', 'ejabberd2', 'ejabberd3'];
+    assert.deepEqual(status.haproxy?.map((s) => `${s.server} ${s.status}`), ['ejabberd', 'ejabberd_s2s'].flatMap((b) => servers.map((n) => `${b}/${n} UP`)), 'clients and peer servers balanced over all three');
     assert.notEqual(status.caFile, (JSON.parse((await chatlab('status', '-o', 'json')).stdout) as LabStatus).caFile, 'own secrets');
   } finally {
     const down = await chatlab('--lab', NAME, 'down', '--wipe');

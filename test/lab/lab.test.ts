@@ -39,7 +39,9 @@ test('given the lab, every host is up with its servers, and every node sees the 
     assert.deepEqual(n.cluster, nodes(), `${n.host} sees every node`);
   }
   assert.ok(status.ejabberd.length >= 2);
-  assert.deepEqual(status.haproxy?.map((s) => s.status), status.ejabberd.map(() => 'UP'));
+  // Both of HAProxy's backends (clients, peer servers) have every node, UP.
+  assert.deepEqual(status.haproxy?.map((s) => s.server.split('/')[1]).sort(), [...status.ejabberd, ...status.ejabberd].map((n) => n.host).sort());
+  assert.ok(status.haproxy?.every((s) => s.status === 'UP'), JSON.stringify(status.haproxy));
 });
 
 test('from the client host, SRV and A lookups through the lab DNS find both services', async () => {

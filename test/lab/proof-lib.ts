@@ -323,7 +323,7 @@ export async function clusterWhole(): Promise<boolean> {
   return (
     s.hosts.every((h) => h.up && h.cable) &&
     s.ejabberd.every((n) => JSON.stringify(n.cluster) === JSON.stringify(all)) &&
-    (s.haproxy ?? []).length === all.length &&
+    s.ejabberd.every((n) => (s.haproxy ?? []).some((b) => b.server.endsWith(`/${n.host}`))) &&
     (s.haproxy ?? []).every((b) => b.status === 'UP')
   );
 }
