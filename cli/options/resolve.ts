@@ -97,6 +97,8 @@ export async function resolveOptions(line: CommandLine, sources: OptionSources):
   const serverText = line.server ?? setting('server');
   const timeoutText = line.timeout ?? setting('timeout');
   const quietText = line.quiet ?? setting('quiet');
+  // Checked before the password is looked for: a bad value must not cost a prompt first.
+  const archive = resolveArchiveOptions(line, mode, setting);
   const { password, source } = await findPassword(line, account, bareJid(jid), sources);
   return {
     mode,
@@ -115,7 +117,7 @@ export async function resolveOptions(line: CommandLine, sources: OptionSources):
     message: line.message,
     timeoutMs: Math.round(1000 * (timeoutText === undefined ? 10 : parseNumber(timeoutText, 'time-out (seconds)', 0.1, 3600))),
     quietMs: quietText === undefined ? 0 : parseNumber(quietText, 'quiet window (ms)', 0, 10_000),
-    ...resolveArchiveOptions(line, mode, setting),
+    ...archive,
   };
 }
 

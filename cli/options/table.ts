@@ -245,7 +245,7 @@ export const options: readonly Option[] = [
     help: ['history: print the message archive, oldest first (XEP-0313); an operand', "names a room whose archive to read instead of the account's"],
     man: [
       'History: print the account\'s message archive (XEP-0313), oldest first, page by page; an',
-      "operand (or",
+      'operand (or',
       r`.BR \-t )`,
       'names a room whose archive to read instead (see',
       '.BR "PEEK AND HISTORY" ).',

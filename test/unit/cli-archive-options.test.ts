@@ -108,3 +108,14 @@ test('config file: kind and history-max are defaults the command line overrides'
   assert.equal((await run(['-H', '-N', '7'], src)).history.max, 7);
   await assert.rejects(run(['-t', 'b@b.c'], sources({ '/home/u/.config/rsxcc/config': '[defaults]\nkind = loud\n' })), /bad message kind "loud"/);
 });
+
+test('given a bad time and no password anywhere, then the bad time is the error, before any prompt', async () => {
+  const src: OptionSources = {
+    env: { HOME: '/home/u' },
+    readFile: () => {
+      throw new Error('ENOENT');
+    },
+    promptPassword: async () => assert.fail('prompted for a password before the options were checked'),
+  };
+  await assert.rejects(parseOptions(['-j', 'a@b.c', '-H', '-B', 'soon'], src), /^UsageError: bad time "soon" for -B/);
+});
