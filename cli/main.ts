@@ -8,6 +8,9 @@ const modes = {
   send: () => import('./modes/send.ts'),
   unread: () => import('./modes/unread.ts'),
   listen: () => import('./modes/listen.ts'),
+  history: () => import('./modes/history.ts'),
+  peek: () => import('./modes/peek.ts'),
+  archiving: () => import('./modes/archiving.ts'),
 };
 
 async function run(options: Options): Promise<void> {

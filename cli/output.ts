@@ -7,6 +7,8 @@ export interface ReceivedMessage {
   to: string;
   type: string;
   id: string | null;
+  /** The <subject/>, or null when the message has none. */
+  subject: string | null;
   body: string;
   /** ISO 8601 UTC: the XEP-0203 delay stamp when there is a valid one, else the arrival time. */
   stamp: string;
@@ -28,6 +30,7 @@ export function readMessage(stanza: Element, arrival: Date): ReceivedMessage | u
     to: String(stanza.attrs.to ?? ''),
     type: String(stanza.attrs.type ?? 'normal'),
     id: stanza.attrs.id === undefined ? null : String(stanza.attrs.id),
+    subject: stanza.getChildText('subject'),
     body,
     stamp: stamp.toISOString(),
     delayed: delay !== undefined,
@@ -35,26 +38,29 @@ export function readMessage(stanza: Element, arrival: Date): ReceivedMessage | u
 }
 
 export function formatJson(message: ReceivedMessage): string {
-  const { from, to, type, id, body, stamp, delayed } = message;
-  return `${JSON.stringify({ from, to, type, id, body, stamp, delayed })}\n`;
+  const { from, to, type, id, subject, body, stamp, delayed } = message;
+  return `${JSON.stringify({ from, to, type, id, subject, body, stamp, delayed })}\n`;
 }
 
 /**
  * `2026-01-02 03:04:05Z alice@example.org/phone: first line`, further body lines indented, so a
  * multi-line body cannot be mistaken for another message. A carriage return could overwrite
- * what a terminal shows, so it becomes a line break too.
+ * what a terminal shows, so it becomes a line break too. Every kind but chat is marked
+ * (` [headline]`), and a subject follows as a JSON string, whose escapes keep it on its line.
+ * `who` is what stands after the time: the sender, unless the caller says more (history).
  */
-export function formatText(message: ReceivedMessage): string {
+export function formatText(message: ReceivedMessage, who = message.from): string {
   const time = message.stamp.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-  const kind = message.type === 'error' ? ' [error]' : '';
+  const kind = message.type === 'chat' ? '' : ` [${message.type}]`;
+  const subject = message.subject === null ? '' : ` ${JSON.stringify(message.subject)}`;
   const lines = message.body.split(/\r\n|\r|\n/);
-  return `${time} ${message.from}${kind}: ${lines.join('\n    ')}\n`;
+  return `${time} ${who}${kind}${subject}: ${lines.join('\n    ')}\n`;
 }
 
 const formatters = { text: formatText, json: formatJson };
 
 /** Resolves once the line has been handed to the kernel: only then may the server forget the message. */
-function writeOut(stream: NodeJS.WritableStream, text: string): Promise<void> {
+export function writeOut(stream: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise((resolve, reject) => {
     stream.write(text, (error) => (error ? reject(error) : resolve()));
   });

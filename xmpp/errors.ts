@@ -18,6 +18,11 @@ export class UnavailableError extends XmppError {
   override name = 'UnavailableError';
 }
 
+/** The server (or the entity asked) does not offer a protocol the work needs: MAM, XEP-0013. */
+export class NotSupportedError extends UnavailableError {
+  override name = 'NotSupportedError';
+}
+
 /** The server could not be reached at all: the one failure after which the next address is tried. */
 export class UnreachableError extends UnavailableError {
   override name = 'UnreachableError';

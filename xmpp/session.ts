@@ -37,8 +37,8 @@ export interface Session {
   enableStreamManagement(): Promise<boolean>;
   /** Resolves once every stanza received so far has been handled. */
   drain(): Promise<void>;
-  /** Whether the server's disco#info lists this feature (asked once, then cached). */
-  hasFeature(namespace: string): Promise<boolean>;
+  /** Whether the disco#info of `jid` (default: our server) lists this feature (asked once per JID, then cached). */
+  hasFeature(namespace: string, jid?: string): Promise<boolean>;
   /** Writes a stanza to the socket. Resolving means written, not received: confirm with ping(). */
   send(stanza: Element): Promise<void>;
   /** An IQ round trip, bounded by the time-out; an IQ error reply rejects with a RecipientError. */
@@ -79,7 +79,7 @@ class XmppSession implements Session {
   readonly jid: string;
   readonly ended: Promise<Error | undefined>;
   private closing = false;
-  private info: Promise<Set<string>> | undefined;
+  private readonly info = new Map<string, Promise<Set<string>>>();
 
   constructor(private readonly login: Login) {
     this.jid = String(login.entity.jid);
@@ -105,12 +105,16 @@ class XmppSession implements Session {
     await this.login.within(this.login.inbound.idle(), 'handling the received messages');
   }
 
-  async hasFeature(namespace: string): Promise<boolean> {
+  async hasFeature(namespace: string, jid = this.domain): Promise<boolean> {
     const { xml } = this.login.lib;
-    this.info ??= this.request(xml('iq', { type: 'get', to: this.domain }, xml('query', { xmlns: NS_DISCO_INFO }))).then(
-      (reply) => new Set(reply.getChild('query', NS_DISCO_INFO)?.getChildren('feature').map((f) => String(f.attrs.var)) ?? []),
-    );
-    return (await this.info).has(namespace);
+    let features = this.info.get(jid);
+    if (!features) {
+      features = this.request(xml('iq', { type: 'get', to: jid }, xml('query', { xmlns: NS_DISCO_INFO }))).then(
+        (reply) => new Set(reply.getChild('query', NS_DISCO_INFO)?.getChildren('feature').map((f) => String(f.attrs.var)) ?? []),
+      );
+      this.info.set(jid, features);
+    }
+    return (await features).has(namespace);
   }
 
   async send(stanza: Element): Promise<void> {

@@ -2,27 +2,42 @@
 // The confirmation is an IQ ping sent after the messages: a server handles a stream's stanzas in
 // order, so its answer proves each message was routed, and any error a local recipient produced
 // has arrived before it. No presence is ever sent: an available resource would make the server
-// flush (and this run lose) the sender's own offline messages.
+// flush (and this run lose) the sender's own offline messages. A headline is the one kind no
+// server stores: it goes to the recipient's online resources or nowhere (RFC 6121 8.5), so for it
+// exit 0 means the server handled it, not that anyone has it.
 import type { Element } from '@xmpp/xml';
 import { DataError, RecipientError, UnavailableError } from '../../xmpp/errors.ts';
 import { fullJid } from '../../xmpp/jid.ts';
 import type { OpenSession, Session } from '../../xmpp/session.ts';
 import type { Diagnostics } from '../debug.ts';
+import type { MessageKind } from '../options/archive.ts';
 import type { Options } from '../options/resolve.ts';
 import { settle } from './settle.ts';
 
 // XML 1.0 section 2.2 Char: everything else cannot be carried in a stanza at all.
 const notXmlChar = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 
+/** The text exactly as it will be sent, or a DataError saying which character XML cannot carry. */
+export function checkText(text: string, what: string): string {
+  const bad = notXmlChar.exec(text);
+  if (bad) {
+    const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    throw new DataError(`${what} contains U+${code} at offset ${bad.index}, which XML cannot carry`);
+  }
+  return text;
+}
+
 /** The body exactly as it will be sent, or a DataError saying why it cannot be. */
 export function checkBody(body: string): string {
   if (body === '') throw new DataError('empty message body: nothing to send');
-  const bad = notXmlChar.exec(body);
-  if (bad) {
-    const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    throw new DataError(`message body contains U+${code} at offset ${bad.index}, which XML cannot carry`);
-  }
-  return body;
+  return checkText(body, 'message body');
+}
+
+/** What each recipient is sent. */
+export interface Outgoing {
+  body: string;
+  kind: MessageKind;
+  subject?: string;
 }
 
 /** A pipe usually ends the text with one newline that belongs to the line, not to the message. */
@@ -65,7 +80,7 @@ export async function sendMessages(
   session: Session,
   report: DeliveryReport,
   recipients: readonly string[],
-  body: string,
+  { body, kind, subject }: Outgoing,
   progress: (text: string) => void = () => {},
 ): Promise<void> {
   const { default: xml } = await import('@xmpp/xml');
@@ -73,7 +88,8 @@ export async function sendMessages(
   for (const to of recipients) {
     const id = randomUUID();
     report.sent.set(id, to);
-    await session.send(xml('message', { to, type: 'chat', id }, xml('body', {}, body)));
+    const subjectElement = subject === undefined ? null : xml('subject', {}, subject);
+    await session.send(xml('message', { to, type: kind, id }, subjectElement, xml('body', {}, body)));
   }
   progress(`sent ${recipients.length} message(s); waiting for the server to confirm`);
   await session.ping();
@@ -84,8 +100,11 @@ export async function sendMessages(
 }
 
 export async function run(open: OpenSession, options: Options, diag: Diagnostics): Promise<void> {
+  const { kind } = options;
+  const subject = options.subject === undefined ? undefined : checkText(options.subject, 'subject');
   const body = checkBody(options.message ?? bodyFromInput(await readStdin()));
+  if (kind === 'headline') diag.progress('a headline is never stored: an offline recipient does not get it (RFC 6121 8.5)');
   const report = new DeliveryReport();
   const session = await open({ onStanza: report.onStanza });
-  await settle(session, sendMessages(session, report, options.recipients.map(fullJid), body, diag.progress));
+  await settle(session, sendMessages(session, report, options.recipients.map(fullJid), { body, kind, subject }, diag.progress));
 }

@@ -73,11 +73,25 @@ async function xml() {
 
 const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
 
+/** A stored message as XEP-0013 lists it: its node, and its sender (the item's name) where given. */
+export interface OfflineHeader {
+  node: string;
+  sender: string | undefined;
+}
+
+/** XEP-0013 2.3: the headers of the stored messages (disco#items, node=offline); takes nothing. */
+export async function offlineHeaders(session: Session): Promise<OfflineHeader[]> {
+  const x = await xml();
+  const reply = await session.request(x('iq', { type: 'get' }, x('query', { xmlns: NS_DISCO_ITEMS, node: NS_OFFLINE })));
+  return (reply.getChild('query', NS_DISCO_ITEMS)?.getChildren('item') ?? []).flatMap(({ attrs }) =>
+    attrs.node === undefined ? [] : [{ node: String(attrs.node), sender: attrs.name === undefined ? undefined : String(attrs.name) }],
+  );
+}
+
 /** XEP-0013 2.3/2.4: list the stored messages, have them sent here, remove those now handled. */
 export async function fetchOffline(session: Session, inbox: Inbox): Promise<void> {
   const x = await xml();
-  const headers = await session.request(x('iq', { type: 'get' }, x('query', { xmlns: NS_DISCO_ITEMS, node: NS_OFFLINE })));
-  const nodes = (headers.getChild('query', NS_DISCO_ITEMS)?.getChildren('item') ?? []).flatMap((item) => item.attrs.node ?? []);
+  const nodes = (await offlineHeaders(session)).map((header) => header.node);
   if (nodes.length === 0) return;
   const items = nodes.map((node) => x('item', { action: 'view', node }));
   await session.request(x('iq', { type: 'get' }, x('offline', { xmlns: NS_OFFLINE }, ...items)));

@@ -4,16 +4,17 @@ import type { ServerAddress } from '../../xmpp/connect.ts';
 import { DataError } from '../../xmpp/errors.ts';
 import { bareJid, parseJid, type Jid } from '../../xmpp/jid.ts';
 import { UsageError } from '../errors.ts';
+import { resolveArchiveOptions, type ArchiveOptions } from './archive.ts';
 import { loadConfig, type ConfigKey } from './config-file.ts';
 import { parseCommandLine } from './getopt.ts';
 import { findPassword } from './password.ts';
 import type { OptionSources } from './sources.ts';
 import type { CommandLine } from './table.ts';
 
-export type Mode = 'send' | 'unread' | 'listen';
+export type Mode = 'send' | 'unread' | 'listen' | 'history' | 'peek' | 'archiving';
 export type OutputFormat = 'text' | 'json';
 
-export interface Options {
+export interface Options extends ArchiveOptions {
   mode: Mode;
   jid: Jid;
   password: string;
@@ -66,11 +67,19 @@ function parseOutput(text: string): OutputFormat {
 }
 
 function chooseMode(line: CommandLine): Mode {
-  const chosen = [line.recipients.length > 0 && '-t', line.showUnread && '-s', line.continuous && '-c'].filter(Boolean);
-  if (chosen.length === 0) throw new UsageError('nothing to do: give -t JID, -s or -c');
-  if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} cannot be combined`);
-  if (line.message !== undefined && !line.recipients.length) throw new UsageError('-m needs a recipient (-t JID)');
-  return line.recipients.length ? 'send' : line.showUnread ? 'unread' : 'listen';
+  // With -H, recipients name the archive to read (cli/options/archive.ts).
+  const given: Array<[unknown, string, Mode]> = [
+    [line.recipients.length > 0 && !line.history, '-t', 'send'],
+    [line.showUnread, '-s', 'unread'],
+    [line.continuous, '-c', 'listen'],
+    [line.history, '-H', 'history'],
+    [line.peek, '-n', 'peek'],
+    [line.archiveDefault !== undefined, '-M', 'archiving'],
+  ];
+  const chosen = given.filter(([set]) => set);
+  if (chosen.length === 0) throw new UsageError('nothing to do: give -t JID, -s, -c, -H, -n or -M');
+  if (chosen.length > 1) throw new UsageError(`${chosen.map(([, option]) => option).join(' and ')} cannot be combined`);
+  return chosen[0]![2];
 }
 
 export async function resolveOptions(line: CommandLine, sources: OptionSources): Promise<Options> {
@@ -84,10 +93,12 @@ export async function resolveOptions(line: CommandLine, sources: OptionSources):
   const account = config.get(bareJid(jid)) ?? {};
   const setting = (key: ConfigKey): string | undefined => account[key] ?? defaults[key];
 
-  const recipients = line.recipients.map((text) => parseJid(text, 'recipient JID'));
+  const recipients = mode === 'send' ? line.recipients.map((text) => parseJid(text, 'recipient JID')) : [];
   const serverText = line.server ?? setting('server');
   const timeoutText = line.timeout ?? setting('timeout');
   const quietText = line.quiet ?? setting('quiet');
+  // Checked before the password is looked for: a bad value must not cost a prompt first.
+  const archive = resolveArchiveOptions(line, mode, setting);
   const { password, source } = await findPassword(line, account, bareJid(jid), sources);
   return {
     mode,
@@ -106,6 +117,7 @@ export async function resolveOptions(line: CommandLine, sources: OptionSources):
     message: line.message,
     timeoutMs: Math.round(1000 * (timeoutText === undefined ? 10 : parseNumber(timeoutText, 'time-out (seconds)', 0.1, 3600))),
     quietMs: quietText === undefined ? 0 : parseNumber(quietText, 'quiet window (ms)', 0, 10_000),
+    ...archive,
   };
 }
 

@@ -359,6 +359,13 @@ export function proofSuite(ready: (lab: ProofLab, accounts: Accounts) => void | 
   });
 }
 
+/** proofSuite for a file that needs only the lab and its accounts: both on this object once the suite's before has run. */
+export function proofFixture(options: { restore?: boolean } = {}): { readonly lab: ProofLab; readonly accounts: Accounts } {
+  const fixture = {} as { lab: ProofLab; accounts: Accounts };
+  proofSuite((lab, accounts) => void Object.assign(fixture, { lab, accounts }), options);
+  return fixture;
+}
+
 /** `chatlab CMD HOST` that must work. */
 export async function fault(command: 'kill' | 'start' | 'cut' | 'heal', host: string): Promise<number> {
   const start = Date.now();

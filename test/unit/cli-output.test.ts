@@ -18,6 +18,7 @@ test('a delayed message takes its XEP-0203 stamp, normalised to ISO 8601 UTC', (
     to: 'bob@example.org',
     type: 'chat',
     id: 'm1',
+    subject: null,
     body: 'hello',
     stamp: '2025-12-31T22:59:58.000Z',
     delayed: true,
@@ -49,17 +50,39 @@ test('an empty body is still a message', () => {
 });
 
 test('JSON output is one line per message with exactly the documented fields, in order', () => {
-  const line = formatJson({ from: 'a@b.c/r', to: 'd@b.c', type: 'chat', id: null, body: 'two\nlines "quoted"', stamp: '2026-01-02T03:04:05.000Z', delayed: false });
-  assert.equal(line, '{"from":"a@b.c/r","to":"d@b.c","type":"chat","id":null,"body":"two\\nlines \\"quoted\\"","stamp":"2026-01-02T03:04:05.000Z","delayed":false}\n');
+  const line = formatJson({ from: 'a@b.c/r', to: 'd@b.c', type: 'chat', id: null, subject: null, body: 'two\nlines "quoted"', stamp: '2026-01-02T03:04:05.000Z', delayed: false });
+  assert.equal(line, '{"from":"a@b.c/r","to":"d@b.c","type":"chat","id":null,"subject":null,"body":"two\\nlines \\"quoted\\"","stamp":"2026-01-02T03:04:05.000Z","delayed":false}\n');
   assert.equal(line.split('\n').length, 2);
 });
 
 test('text output: time, sender, body; further lines indented so they cannot pass for a new message', () => {
-  const base = { from: 'alice@example.org/phone', to: 'bob@example.org', type: 'chat', id: 'x', stamp: '2026-01-02T03:04:05.678Z', delayed: true };
+  const base = { from: 'alice@example.org/phone', to: 'bob@example.org', type: 'chat', id: 'x', subject: null, stamp: '2026-01-02T03:04:05.678Z', delayed: true };
   assert.equal(formatText({ ...base, body: 'hi' }), '2026-01-02 03:04:05Z alice@example.org/phone: hi\n');
   assert.equal(
     formatText({ ...base, body: 'first\nsecond\r\nthird\rfourth' }),
     '2026-01-02 03:04:05Z alice@example.org/phone: first\n    second\n    third\n    fourth\n',
   );
   assert.equal(formatText({ ...base, type: 'error', body: 'bounced' }), '2026-01-02 03:04:05Z alice@example.org/phone [error]: bounced\n');
+});
+
+test('given a headline with a subject, when it is read and printed, then JSON has its type and subject and text marks both', () => {
+  const stanza = xml('message', { from: 'monitor@example.org/probe', to: 'bob@example.org', type: 'headline' }, xml('subject', {}, 'Disk "full"\nnow'), xml('body', {}, '98 %'));
+  const message = readMessage(stanza, arrival)!;
+  assert.equal(message.type, 'headline', 'premise: the stanza is a headline');
+  assert.equal(message.subject, 'Disk "full"\nnow');
+  assert.match(formatJson(message), /"type":"headline","id":null,"subject":"Disk \\"full\\"\\nnow","body":"98 %"/);
+  assert.equal(formatText(message), '2026-01-02 03:04:05Z monitor@example.org/probe [headline] "Disk \\"full\\"\\nnow": 98 %\n', 'the subject stays on its line');
+});
+
+test('given messages of each kind, when printed as text, then every kind but chat is marked, and no subject is shown as none', () => {
+  const kinds = ['chat', 'normal', 'headline', 'groupchat', 'error'];
+  const printed = kinds.map((type) => formatText(readMessage(xml('message', { from: 'a@b.c', type }, xml('body', {}, 'x')), arrival)!));
+  assert.deepEqual(printed, [
+    '2026-01-02 03:04:05Z a@b.c: x\n',
+    '2026-01-02 03:04:05Z a@b.c [normal]: x\n',
+    '2026-01-02 03:04:05Z a@b.c [headline]: x\n',
+    '2026-01-02 03:04:05Z a@b.c [groupchat]: x\n',
+    '2026-01-02 03:04:05Z a@b.c [error]: x\n',
+  ]);
+  assert.equal(readMessage(xml('message', { from: 'a@b.c' }, xml('body', {}, 'x')), arrival)!.subject, null);
 });

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import xml from '@xmpp/xml';
 import { DataError, RecipientError } from '../../xmpp/errors.ts';
 import { ExitCode, exitCodeOf } from '../../cli/errors.ts';
-import { bodyFromInput, checkBody, DeliveryReport } from '../../cli/modes/send.ts';
+import { bodyFromInput, checkBody, checkText, DeliveryReport, sendMessages } from '../../cli/modes/send.ts';
+import { login } from './fake-archive.ts';
+import { fakeServer } from './fake-xmpp-server.ts';
 
 test('ordinary text, tabs, newlines, emoji and astral characters pass unchanged', () => {
   const body = 'line 1\n\tline 2\r\nÆ → 😀 𝄞';
@@ -67,4 +69,39 @@ test('errors for messages we did not send, and non-error messages, are ignored',
   report.onStanza(xml('message', { type: 'error', id: 'other' }, xml('error', {}, xml('item-not-found'))));
   report.onStanza(xml('message', { type: 'chat', id: 'm1' }, xml('body', {}, 'reply')));
   assert.deepEqual(report.errors, []);
+});
+
+test('given -k headline and -S, when the message is sent, then the server gets type headline with the subject before the body, confirmed by a ping', async () => {
+  const server = await fakeServer();
+  try {
+    const report = new DeliveryReport();
+    const session = await login(server, { onStanza: report.onStanza });
+    await sendMessages(session, report, ['bob@example.org', 'carol@example.org'], { body: 'disk full', kind: 'headline', subject: 'Alert' });
+    await session.close();
+    const messages = server.received.filter((text) => text.startsWith('<message'));
+    assert.equal(messages.length, 2);
+    for (const message of messages) assert.match(message, /^<message to="\w+@example.org" type="headline" id="[^"]+"><subject>Alert<\/subject><body>disk full<\/body><\/message>$/);
+    const afterLast = server.received.slice(server.received.indexOf(messages[1]!) + 1);
+    assert.match(afterLast[0]!, /<ping xmlns="urn:xmpp:ping"\/>/, 'the ping right after the messages is the confirmation');
+  } finally {
+    server.close();
+  }
+});
+
+test('given no -k and no -S, when sent, then the message is chat with no subject element', async () => {
+  const server = await fakeServer();
+  try {
+    const report = new DeliveryReport();
+    const session = await login(server, { onStanza: report.onStanza });
+    await sendMessages(session, report, ['bob@example.org'], { body: 'hi', kind: 'chat' });
+    await session.close();
+    assert.match(server.received.find((text) => text.startsWith('<message'))!, /^<message to="bob@example.org" type="chat" id="[^"]+"><body>hi<\/body><\/message>$/);
+  } finally {
+    server.close();
+  }
+});
+
+test('a subject XML cannot carry is refused like a body (65), naming the subject', () => {
+  assert.throws(() => checkText('bell\u0007', 'subject'), (error: Error) => error instanceof DataError && error.message === 'subject contains U+0007 at offset 4, which XML cannot carry');
+  assert.equal(checkText('', 'subject'), '', 'an empty subject is a subject, not a mistake');
 });

@@ -1,6 +1,7 @@
 // A small XMPP server on loopback for the session's tests: STARTTLS with the fixture certificate,
 // SCRAM-SHA-1 for user "alice" with password "secret", resource binding, XEP-0198 without
 // resumption, ping. On presence it sends the messages it holds; it records everything it is sent.
+// IQs it does not know go to the handlers a test gives it (fake-archive.ts: disco, MAM, XEP-0013).
 import { createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -14,6 +15,12 @@ const NS = {
   sasl: 'urn:ietf:params:xml:ns:xmpp-sasl',
   sm: 'urn:xmpp:sm:3',
 };
+
+/**
+ * Answers an IQ the server does not know by itself: the reply as XML, with whatever stanzas the
+ * server sends before it (MAM results precede their <fin/>), or undefined to leave it to the next.
+ */
+export type IqHandler = (iq: Element) => string | undefined;
 
 export interface FakeServer {
   port: number;
@@ -35,6 +42,7 @@ class Connection {
     private socket: net.Socket | tls.TLSSocket,
     private readonly offline: string[],
     private readonly received: string[],
+    private readonly iqHandlers: readonly IqHandler[] = [],
   ) {
     this.listen();
   }
@@ -73,6 +81,8 @@ class Connection {
       const signature = createHmac('sha1', serverKey).update(`${bare},${serverFirst},${withoutProof}`).digest('base64');
       send(`<success xmlns='${NS.sasl}'>${b64(`v=${signature}`)}</success>`);
       this.restart();
+    } else if (element.is('iq') && this.answered(element)) {
+      // An extension's IQ (iqHandlers) was answered.
     } else if (element.is('iq')) {
       const bind = element.getChild('bind');
       const payload = bind ? `<bind xmlns='${bind.getNS()}'><jid>alice@example.org/${bind.getChildText('resource') || 'res'}</jid></bind>` : '';
@@ -83,15 +93,27 @@ class Connection {
       send(this.offline.map((body, i) => `<message from='bob@example.org/x' type='chat' id='o${i}'><body>${body}</body></message>`).join(''));
     }
   }
+
+  /** Whether one of the iqHandlers answered `iq` (and its answer was sent). */
+  private answered(iq: Element): boolean {
+    for (const handler of this.iqHandlers) {
+      const reply = handler(iq);
+      if (reply !== undefined) {
+        this.socket.write(reply);
+        return true;
+      }
+    }
+    return false;
+  }
 }
 
-export async function fakeServer(offline: string[] = []): Promise<FakeServer> {
+export async function fakeServer(offline: string[] = [], iqHandlers: readonly IqHandler[] = []): Promise<FakeServer> {
   const received: string[] = [];
   const sockets: net.Socket[] = [];
   const server = net.createServer((socket) => {
     sockets.push(socket);
     socket.on('error', () => {});
-    new Connection(socket, offline, received);
+    new Connection(socket, offline, received, iqHandlers);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
