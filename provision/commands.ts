@@ -58,7 +58,7 @@ export const COMMANDS: readonly Command[] = [
       { long: 'subnet', arg: 'CIDR', help: 'the lab network (a named lab only; creating one needs it)' },
       { long: 'storage', arg: 'STORAGE', choices: ['sql', 'mnesia'], help: 'where ejabberd stores its data: MariaDB on the db host, or Mnesia alone (a named lab only)' },
     ],
-    summary: 'install what is missing, make network, secrets and hosts, provision each host, wait for real logins',
+    summary: 'install what is missing, make network, secrets and hosts, provision each host, wait for real logins and federation both ways',
     details: 'On a running lab it checks and changes nothing. It refuses stale generated assets (65) and a subnet this machine already routes elsewhere (69).',
   },
   {
@@ -69,7 +69,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'status', operands: '', arity: [0, 0], lab: true, root: true,
     options: [{ short: 'o', arg: 'FORMAT', choices: ['text', 'json'], help: 'text (the default) or one line of JSON' }],
-    summary: "hosts, processes, cables, each node's view of the cluster, HAProxy's backends; exit 3 if down",
+    summary: "hosts, processes, cables, each node's view of the cluster, HAProxy's backends, s2s streams as each server sees them, rooms; exit 3 if down",
   },
   { name: 'recover', operands: '', arity: [0, 0], lab: true, root: true, options: [], summary: 'after a partition: restart each ejabberd node that does not see the seed node' },
   {
