@@ -3,7 +3,8 @@ import { options, type Option } from './table.ts';
 
 export const usageLine =
   'usage: rsxcc -j JID [-p PASSWORD | -P FILE] [-f CONFIG] [-x HOST[:PORT]] [-a CAFILE] [-K]\n' +
-  '             [-o text|json] [-T SECONDS] [-w MS] [-dv] (-t JID... [-m MESSAGE] | -s | -c)\n' +
+  '             [-o text|json] [-T SECONDS] [-w MS] [-dv] [-G FILE]\n' +
+  '             ((-t JID | -g ROOM/NICK)... [-m MESSAGE] | -s | -c [-g ROOM/NICK]...)\n' +
   '       rsxcc -h | -V';
 
 // The text starts in column 17; a longer option (-x HOST[:PORT]) pushes its first line right.
@@ -20,5 +21,6 @@ Send a message, show unread messages, or follow incoming messages over XMPP.
 
 ${options.flatMap(optionLines).join('\n')}
 
-Exit status: 0 done, 64 usage, 65 bad data, 69 unavailable or recipient error,
-75 time-out or temporary failure, 77 authentication failed. See rsxcc(1).`;
+Exit status: 0 done, 64 usage, 65 bad data or nick taken in a room, 69 unavailable,
+recipient error or no such room, 75 time-out or temporary failure (a message may
+still be queued), 77 authentication failed or a room refused us. See rsxcc(1).`;

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.ts';
 import { loadConfig, type ConfigKey } from './config-file.ts';
 import { parseCommandLine } from './getopt.ts';
 import { findPassword } from './password.ts';
+import { resolveRooms, type RoomTarget } from './rooms.ts';
 import type { OptionSources } from './sources.ts';
 import type { CommandLine } from './table.ts';
 
@@ -35,6 +36,8 @@ export interface Options {
   debug: boolean;
   verbose: boolean;
   recipients: Jid[];
+  /** -g: rooms to send to, or with -c to follow. */
+  rooms: RoomTarget[];
   /** Undefined in send mode means: read the body from standard input. */
   message?: string;
   timeoutMs: number;
@@ -66,11 +69,13 @@ function parseOutput(text: string): OutputFormat {
 }
 
 function chooseMode(line: CommandLine): Mode {
-  const chosen = [line.recipients.length > 0 && '-t', line.showUnread && '-s', line.continuous && '-c'].filter(Boolean);
-  if (chosen.length === 0) throw new UsageError('nothing to do: give -t JID, -s or -c');
+  // -g sends, except with -c, which follows the rooms.
+  const sending = line.recipients.length > 0 ? '-t' : line.rooms.length > 0 && !line.continuous && '-g';
+  const chosen = [sending, line.showUnread && '-s', line.continuous && '-c'].filter(Boolean);
+  if (chosen.length === 0) throw new UsageError('nothing to do: give -t JID, -g ROOM, -s or -c');
   if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} cannot be combined`);
-  if (line.message !== undefined && !line.recipients.length) throw new UsageError('-m needs a recipient (-t JID)');
-  return line.recipients.length ? 'send' : line.showUnread ? 'unread' : 'listen';
+  if (line.message !== undefined && !sending) throw new UsageError('-m needs a recipient (-t JID or -g ROOM)');
+  return sending ? 'send' : line.showUnread ? 'unread' : 'listen';
 }
 
 export async function resolveOptions(line: CommandLine, sources: OptionSources): Promise<Options> {
@@ -103,6 +108,7 @@ export async function resolveOptions(line: CommandLine, sources: OptionSources):
     debug: line.debug,
     verbose: line.verbose,
     recipients,
+    rooms: resolveRooms(line, config, setting('nick'), sources),
     message: line.message,
     timeoutMs: Math.round(1000 * (timeoutText === undefined ? 10 : parseNumber(timeoutText, 'time-out (seconds)', 0.1, 3600))),
     quietMs: quietText === undefined ? 0 : parseNumber(quietText, 'quiet window (ms)', 0, 10_000),
