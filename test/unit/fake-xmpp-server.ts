@@ -1,10 +1,15 @@
 // A small XMPP server on loopback for the session's tests: STARTTLS with the fixture certificate,
 // SCRAM-SHA-1 for user "alice" with password "secret", resource binding, XEP-0198 without
 // resumption, ping. On presence it sends the messages it holds; it records everything it is sent.
+// A `route` (a fake room, a fake remote domain) sees each stanza first and may answer it instead.
 import { createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import tls from 'node:tls';
 import { Parser, type Element } from '@xmpp/xml';
+import { openSession, type Session, type SessionOptions } from '../../xmpp/session.ts';
 import { cert, key } from './fixtures/tls.ts';
 
 export const PASSWORD = 'secret';
@@ -15,10 +20,17 @@ const NS = {
   sm: 'urn:xmpp:sm:3',
 };
 
+/** Answers a stanza the client sent (true: handled, the server does nothing more with it); `send` writes to that client. */
+export type Route = (stanza: Element, send: (text: string) => void) => boolean;
+
 export interface FakeServer {
   port: number;
   /** Every element the client sent, as XML, in order. */
   received: string[];
+  /** Writes to the latest connection: what a room or another user sends unasked. */
+  push(text: string): void;
+  /** Drops every connection, as a server restart would; the port stays open. */
+  drop(): void;
   close(): void;
 }
 
@@ -35,6 +47,7 @@ class Connection {
     private socket: net.Socket | tls.TLSSocket,
     private readonly offline: string[],
     private readonly received: string[],
+    private readonly route: Route | undefined,
   ) {
     this.listen();
   }
@@ -45,6 +58,10 @@ class Connection {
     parser.on('element', (element: Element) => this.onElement(element));
     parser.on('end', () => this.socket.end('</stream:stream>'));
     this.socket.on('data', (data: Buffer) => parser.write(data.toString('utf8')));
+  }
+
+  write(text: string): void {
+    this.socket.write(text);
   }
 
   /** A new stream, over TLS from now on when `secure`. */
@@ -58,6 +75,7 @@ class Connection {
   private onElement(element: Element): void {
     this.received.push(String(element));
     const send = (text: string) => this.socket.write(text);
+    if (this.stage === 2 && this.route?.(element, send)) return;
     if (element.is('starttls', NS.tls)) {
       send(`<proceed xmlns='${NS.tls}'/>`);
       this.restart(true);
@@ -85,21 +103,42 @@ class Connection {
   }
 }
 
-export async function fakeServer(offline: string[] = []): Promise<FakeServer> {
+export async function fakeServer(offline: string[] = [], route?: Route): Promise<FakeServer> {
   const received: string[] = [];
   const sockets: net.Socket[] = [];
+  let latest: Connection | undefined;
   const server = net.createServer((socket) => {
     sockets.push(socket);
     socket.on('error', () => {});
-    new Connection(socket, offline, received);
+    latest = new Connection(socket, offline, received, route);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const drop = () => sockets.splice(0).forEach((socket) => socket.destroy());
   return {
     port: (server.address() as net.AddressInfo).port,
     received,
+    push: (text) => latest?.write(text),
+    drop,
     close: () => {
-      for (const socket of sockets) socket.destroy();
+      drop();
       server.close();
     },
   };
+}
+
+export type Login = (extra?: Partial<SessionOptions>) => Promise<Session>;
+
+/** A fake server holding `offline` (answering through `route` first), and a login to it as alice trusting the fixture CA. */
+export async function withFakeServer(offline: string[], route: Route | undefined, fn: (server: FakeServer, login: Login) => Promise<void>): Promise<void> {
+  const server = await fakeServer(offline, route);
+  const dir = await mkdtemp(path.join(tmpdir(), 'fake-xmpp-'));
+  try {
+    const caFile = path.join(dir, 'ca.pem');
+    await writeFile(caFile, cert);
+    const where = { host: '127.0.0.1', port: server.port };
+    await fn(server, (extra = {}) => openSession({ jid: 'alice@example.org', password: PASSWORD, server: where, caFile, ...extra }));
+  } finally {
+    server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 }
