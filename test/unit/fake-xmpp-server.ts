@@ -57,7 +57,20 @@ class Connection {
     parser.on('start', () => this.socket.write(`${header}<stream:features>${features[this.stage]}</stream:features>`));
     parser.on('element', (element: Element) => this.onElement(element));
     parser.on('end', () => this.socket.end('</stream:stream>'));
-    this.socket.on('data', (data: Buffer) => parser.write(data.toString('utf8')));
+    // A TLS write can read the socket at once: an answer written while an element is handled must
+    // not feed the parser the next element before it has finished with this one.
+    const queue: string[] = [];
+    let parsing = false;
+    this.socket.on('data', (data: Buffer) => {
+      queue.push(data.toString('utf8'));
+      if (parsing) return;
+      parsing = true;
+      try {
+        while (queue.length) parser.write(queue.shift()!);
+      } finally {
+        parsing = false;
+      }
+    });
   }
 
   write(text: string): void {
