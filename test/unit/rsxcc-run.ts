@@ -6,10 +6,14 @@ import { run as send } from '../../cli/modes/send.ts';
 import { parseOptions, type Options } from '../../cli/options/resolve.ts';
 import { withFakeServer, type FakeServer, type Route } from './fake-xmpp-server.ts';
 
-/** The options of `rsxcc -j alice@example.org ARGS`, parsed as the command line is. */
-export async function rsxccOptions(args: string[], extraEnv: Record<string, string> = {}): Promise<Options> {
-  const env = { XMPP_PASSWORD: 'unused', HOME: '/nonexistent', ...extraEnv };
-  const command = await parseOptions(['-j', 'alice@example.org', ...args], { env, readFile: () => { throw new Error('ENOENT'); } });
+/** The options of `rsxcc -j alice@example.org ARGS`, parsed as the command line is, with these files (the config file is /home/u/.config/rsxcc/config). */
+export async function rsxccOptions(args: string[], extraEnv: Record<string, string> = {}, files: Record<string, string> = {}): Promise<Options> {
+  const env = { XMPP_PASSWORD: 'unused', HOME: '/home/u', ...extraEnv };
+  const readFile = (path: string) => {
+    if (!(path in files)) throw new Error(`ENOENT: no such file, open '${path}'`);
+    return files[path]!;
+  };
+  const command = await parseOptions(['-j', 'alice@example.org', ...args], { env, readFile });
   assert.equal(command.kind, 'run');
   return command.options;
 }
