@@ -2,6 +2,7 @@
 // all decided before a connection is made. A room password never comes from the command line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { diagnostics } from '../../cli/debug.ts';
 import { ExitCode, exitCodeOf, Failures } from '../../cli/errors.ts';
 import { NickConflictError, NoSuchRoomError, RecipientError, RoomError, RoomForbiddenError, TimeoutError } from '../../xmpp/errors.ts';
 import { rsxccOptions } from './rsxcc-run.ts';
@@ -76,4 +77,13 @@ test('room refusals map to their exit statuses; several failures exit with the f
   const several = new Failures([new TimeoutError('slow.example did not confirm in time'), new RecipientError('bob@example.org', 'service-unavailable')]);
   assert.equal(exitCodeOf(several), ExitCode.tempfail);
   assert.equal(several.message, '2 recipients failed: slow.example did not confirm in time; bob@example.org: service-unavailable');
+});
+
+test('given a room password, then -d masks it in the trace as it masks the account password', async () => {
+  const options = await rsxccOptions(['-d', '-g', `${LAB}/alice`, '-m', 'x'], { XMPP_ROOM_PASSWORD: 'sesame', XMPP_PASSWORD: 'hunter2' });
+  let written = '';
+  const stderr = { write: (text: string) => ((written += text), true) } as unknown as NodeJS.WritableStream;
+  diagnostics(options, stderr).trace!('out', `<presence to="${LAB}/alice"><x><password>sesame</password></x></presence><auth>hunter2</auth>`);
+  assert.match(written, /<password>\[redacted\]<\/password>/);
+  assert.doesNotMatch(written, /sesame|hunter2/);
 });
