@@ -55,8 +55,9 @@ export function stanzaErrorOf(stanza: Element): { condition: string; text?: stri
 }
 
 /**
- * A multi-user chat room (XEP-0045) refused a join or a message; `condition` is its stanza error,
- * `why` says it in a user's words. The subclasses are the refusals a caller tells apart.
+ * A multi-user chat room (XEP-0045) refused a join or a message, or does not exist; `condition` is
+ * its stanza error, `why` says it in a user's words. The subclasses are the refusals a caller
+ * tells apart from those a retry may cure.
  */
 export class RoomError extends RecipientError {
   override name = 'RoomError';
@@ -64,11 +65,6 @@ export class RoomError extends RecipientError {
     super(room, condition, text);
     this.message = `${room}: ${why} (${condition}${text ? `: ${text}` : ''})`;
   }
-}
-
-/** The room, or its service, does not exist: nothing was created. */
-export class NoSuchRoomError extends RoomError {
-  override name = 'NoSuchRoomError';
 }
 
 /** The room will not have us, or not hear us: not a member, banned, a wrong or missing password, no voice. */

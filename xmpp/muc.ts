@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import {
   NickConflictError,
-  NoSuchRoomError,
   RecipientError,
   RoomError,
   RoomForbiddenError,
@@ -45,16 +44,17 @@ export interface Occupancy {
 }
 
 type RoomErrorClass = new (room: string, condition: string, why: string, text?: string) => RoomError;
+/** What each stanza error condition means for a room; '' stands for every other condition. */
 type Refusals = Record<string, readonly [RoomErrorClass, string]>;
 
-const notFound = { 'item-not-found': [NoSuchRoomError, 'no such room'], 'remote-server-not-found': [NoSuchRoomError, "no such room: its service's server cannot be reached"] } as const;
+const notFound = { 'item-not-found': [RoomError, 'no such room'], 'remote-server-not-found': [RoomError, "no such room: its service's server cannot be reached"] } as const;
 
 const discoRefusals: Refusals = { ...notFound, '': [RoomError, 'did not say what it is'] };
 const joinRefusals: Refusals = {
   ...notFound,
   // Both servers answer a join of a room that vanished since disco#info with not-allowed when
   // clients may not create rooms.
-  'not-allowed': [NoSuchRoomError, 'no such room'],
+  'not-allowed': [RoomError, 'no such room'],
   'registration-required': [RoomForbiddenError, 'not a member of the room'],
   forbidden: [RoomForbiddenError, 'banned from the room'],
   'not-authorized': [RoomForbiddenError, 'wrong or missing room password'],
@@ -120,7 +120,7 @@ export class Muc {
     const query = reply.getChild('query', NS_DISCO_INFO);
     const features = new Set(query?.getChildren('feature').map((feature) => String(feature.attrs.var)) ?? []);
     // An account or a server answers disco#info too.
-    if (!features.has(NS_MUC)) throw new NoSuchRoomError(room, 'its disco#info lists no MUC feature', 'not a room');
+    if (!features.has(NS_MUC)) throw new RoomError(room, 'its disco#info lists no MUC feature', 'not a room');
     return { passwordProtected: features.has('muc_passwordprotected') };
   }
 

@@ -1,5 +1,5 @@
 // Continuous mode: catch up on offline messages, then print messages as they arrive, across
-// server restarts and network cuts, until asked to stop.
+// server restarts and network cuts, until asked to stop; with -g, in rooms too (follow-rooms.ts).
 //
 // Duplicates XMPP cannot avoid: a message printed just before the connection broke, whose <a/>
 // (sent right after printing) did not reach the server, is put back into offline storage by the

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diagnostics } from '../../cli/debug.ts';
 import { ExitCode, exitCodeOf, Failures } from '../../cli/errors.ts';
-import { NickConflictError, NoSuchRoomError, RecipientError, RoomError, RoomForbiddenError, TimeoutError } from '../../xmpp/errors.ts';
+import { NickConflictError, RecipientError, RoomError, RoomForbiddenError, TimeoutError } from '../../xmpp/errors.ts';
 import { rsxccOptions } from './rsxcc-run.ts';
 
 const LAB = 'lab@conference.example.org';
@@ -72,8 +72,8 @@ test('given a room password on the command line, then it is never taken as one: 
 test('room refusals map to their exit statuses; several failures exit with the first one\'s', () => {
   assert.equal(exitCodeOf(new RoomForbiddenError(LAB, 'registration-required', 'not a member of the room')), ExitCode.noperm);
   assert.equal(exitCodeOf(new NickConflictError(LAB, 'conflict', 'nick in use')), ExitCode.data);
-  assert.equal(exitCodeOf(new NoSuchRoomError(LAB, 'item-not-found', 'no such room')), ExitCode.unavailable);
-  assert.equal(exitCodeOf(new RoomError(LAB, 'service-unavailable', 'full')), ExitCode.unavailable);
+  assert.equal(exitCodeOf(new RoomError(LAB, 'item-not-found', 'no such room')), ExitCode.unavailable);
+  assert.equal(exitCodeOf(new RoomError(LAB, 'service-unavailable', 'full')), ExitCode.unavailable, 'a retry may cure it');
   const several = new Failures([new TimeoutError('slow.example did not confirm in time'), new RecipientError('bob@example.org', 'service-unavailable')]);
   assert.equal(exitCodeOf(several), ExitCode.tempfail);
   assert.equal(several.message, '2 recipients failed: slow.example did not confirm in time; bob@example.org: service-unavailable');
