@@ -4,6 +4,8 @@ import {
   AuthError,
   ConfigError,
   DataError,
+  NickConflictError,
+  RoomForbiddenError,
   TimeoutError,
   UnavailableError,
   UntrustedCertificateError,
@@ -11,13 +13,21 @@ import {
 
 export const ExitCode = {
   usage: 64, // EX_USAGE: bad options
-  data: 65, // EX_DATAERR: invalid JID, a body XML cannot carry, a message the server refused as too big
-  unavailable: 69, // EX_UNAVAILABLE: server unreachable, TLS not possible, recipient error
+  data: 65, // EX_DATAERR: invalid JID, a body XML cannot carry, a message the server refused as too big, our nick taken in a room
+  unavailable: 69, // EX_UNAVAILABLE: server unreachable, TLS not possible, recipient error, no such room
   tempfail: 75, // EX_TEMPFAIL: a bounded wait ran out
-  noperm: 77, // EX_NOPERM: authentication failed
+  noperm: 77, // EX_NOPERM: authentication failed, a room that will not have us or hear us
 } as const;
 
 export type ExitStatus = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Several recipients failed, listed in command-line order; the first one's status is the exit status. */
+export class Failures extends Error {
+  override name = 'Failures';
+  constructor(readonly errors: readonly Error[]) {
+    super(`${errors.length} recipients failed: ${errors.map((error) => error.message).join('; ')}`);
+  }
+}
 
 /** The command line, the config file or a password source cannot work. */
 export class UsageError extends Error {
@@ -26,11 +36,14 @@ export class UsageError extends Error {
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
-// First match wins: subclasses (RecipientError is an UnavailableError) come with their parent.
+// First match wins: a subclass shares its parent's row (RecipientError is an UnavailableError)
+// unless it has one of its own before it (the room refusals are RecipientErrors too).
 const statuses: ReadonlyArray<readonly [ErrorClass, ExitStatus]> = [
   [UsageError, ExitCode.usage],
   [ConfigError, ExitCode.usage],
   [DataError, ExitCode.data],
+  [NickConflictError, ExitCode.data],
+  [RoomForbiddenError, ExitCode.noperm],
   [UnavailableError, ExitCode.unavailable],
   [TimeoutError, ExitCode.tempfail],
   [AuthError, ExitCode.noperm],
@@ -38,6 +51,7 @@ const statuses: ReadonlyArray<readonly [ErrorClass, ExitStatus]> = [
 
 /** Anything not classified is a temporary failure: a retry may well succeed (lost connection, stream error). */
 export function exitCodeOf(error: unknown): ExitStatus {
+  if (error instanceof Failures) return exitCodeOf(error.errors[0]);
   return statuses.find(([type]) => error instanceof type)?.[1] ?? ExitCode.tempfail;
 }
 

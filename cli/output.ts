@@ -13,6 +13,9 @@ export interface ReceivedMessage {
   /** ISO 8601 UTC: the XEP-0203 delay stamp when there is a valid one, else the arrival time. */
   stamp: string;
   delayed: boolean;
+  /** A groupchat message's room (bare JID) and sender's nick; null for a direct message. */
+  room: string | null;
+  nick: string | null;
 }
 
 const NS_DELAY = 'urn:xmpp:delay';
@@ -25,8 +28,11 @@ export function readMessage(stanza: Element, arrival: Date): ReceivedMessage | u
   const delay = stanza.getChild('delay', NS_DELAY);
   const delayedAt = delay ? new Date(String(delay.attrs.stamp)) : undefined;
   const stamp = delayedAt && !Number.isNaN(delayedAt.getTime()) ? delayedAt : arrival;
+  const from = String(stanza.attrs.from ?? '');
+  const [room, ...nick] = from.split('/');
+  const groupchat = stanza.attrs.type === 'groupchat';
   return {
-    from: String(stanza.attrs.from ?? ''),
+    from,
     to: String(stanza.attrs.to ?? ''),
     type: String(stanza.attrs.type ?? 'normal'),
     id: stanza.attrs.id === undefined ? null : String(stanza.attrs.id),
@@ -34,12 +40,15 @@ export function readMessage(stanza: Element, arrival: Date): ReceivedMessage | u
     body,
     stamp: stamp.toISOString(),
     delayed: delay !== undefined,
+    // The room itself (a service message) has no nick.
+    room: groupchat ? room! : null,
+    nick: groupchat && nick.length ? nick.join('/') : null,
   };
 }
 
 export function formatJson(message: ReceivedMessage): string {
-  const { from, to, type, id, subject, body, stamp, delayed } = message;
-  return `${JSON.stringify({ from, to, type, id, subject, body, stamp, delayed })}\n`;
+  const { from, to, type, id, subject, body, stamp, delayed, room, nick } = message;
+  return `${JSON.stringify({ from, to, type, id, subject, body, stamp, delayed, room, nick })}\n`;
 }
 
 /**

@@ -1,5 +1,6 @@
 // The XMPP library's failures, each a type of its own, and classify(), which maps what the packages
 // underneath throw onto them. A command maps these types to its exit statuses (cli/errors.ts).
+import type { Element } from '@xmpp/xml';
 
 export abstract class XmppError extends Error {}
 
@@ -45,10 +46,40 @@ export class RecipientError extends UnavailableError {
   constructor(
     readonly recipient: string,
     readonly condition: string,
-    text?: string,
+    readonly text?: string,
   ) {
     super(`${recipient}: ${condition}${text ? ` (${text})` : ''}`);
   }
+}
+
+/** The defined condition and text of an error stanza's <error/> (RFC 6120 8.3). */
+export function stanzaErrorOf(stanza: Element): { condition: string; text?: string } {
+  const error = stanza.getChild('error');
+  const condition = error?.getChildElements().find((child) => child.name !== 'text')?.name ?? 'undefined-condition';
+  return { condition, text: error?.getChildText('text') ?? undefined };
+}
+
+/**
+ * A multi-user chat room (XEP-0045) refused a join or a message, or does not exist; `condition` is
+ * its stanza error, `why` says it in a user's words. The subclasses are the refusals a caller
+ * tells apart from those a retry may cure.
+ */
+export class RoomError extends RecipientError {
+  override name = 'RoomError';
+  constructor(room: string, condition: string, why: string, text?: string) {
+    super(room, condition, text);
+    this.message = `${room}: ${why} (${condition}${text ? `: ${text}` : ''})`;
+  }
+}
+
+/** The room will not have us, or not hear us: not a member, banned, a wrong or missing password, no voice. */
+export class RoomForbiddenError extends RoomError {
+  override name = 'RoomForbiddenError';
+}
+
+/** Someone else has our nick in the room. */
+export class NickConflictError extends RoomError {
+  override name = 'NickConflictError';
 }
 
 /** A bounded wait ran out. */

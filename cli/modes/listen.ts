@@ -1,5 +1,5 @@
 // Continuous mode: catch up on offline messages, then print messages as they arrive, across
-// server restarts and network cuts, until asked to stop.
+// server restarts and network cuts, until asked to stop; with -g, in rooms too (follow-rooms.ts).
 //
 // Duplicates XMPP cannot avoid: a message printed just before the connection broke, whose <a/>
 // (sent right after printing) did not reach the server, is put back into offline storage by the
@@ -17,6 +17,10 @@ export interface ListenOptions {
   timeoutMs: number;
   /** How often to ping the server to notice a silent network cut. */
   keepaliveMs: number;
+  /** Rooms to follow once caught up (-c -g). */
+  rooms?: Followed;
+  /** How often to self-ping each followed room (XEP-0410): a room can lose us while the connection stays up. */
+  selfPingMs?: number;
   /** Progress for -v. */
   progress: (text: string) => void;
   /** Connection lost / back: always said, even without -v. */
@@ -24,6 +28,16 @@ export interface ListenOptions {
   /** Aborted by SIGINT/SIGTERM: close cleanly and return. */
   signal: AbortSignal;
   backoff?: (attempt: number) => number;
+}
+
+/** What continuous mode follows besides the account's own messages: rooms (follow-rooms.ts). */
+export interface Followed {
+  /** After the catch-up, on every connection; a failure counts as the connection's. */
+  join(session: Session): Promise<void>;
+  /** While the connection lasts (until `signal`): rejects only with a failure no retry can fix. */
+  watch(session: Session, everyMs: number, signal: AbortSignal): Promise<never>;
+  /** Before a clean close. */
+  leave(session: Session): Promise<void>;
 }
 
 /** 1 s, 2 s, 4 s ... capped at 30 s, with +-20 % jitter so that many clients do not stampede. */
@@ -34,7 +48,7 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
 
 /** Failures that a reconnect cannot fix (bad usage, bad data, refused credentials): give up instead of hammering the server. */
 const permanent: readonly number[] = [ExitCode.usage, ExitCode.data, ExitCode.noperm];
-const isPermanent = (error: unknown) => permanent.includes(exitCodeOf(error));
+export const isPermanent = (error: unknown) => permanent.includes(exitCodeOf(error));
 
 function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -45,7 +59,7 @@ function aborted(signal: AbortSignal): Promise<void> {
 
 // The abort listener goes when the timer fires: one per keep-alive period would pile up for as
 // long as a listener runs (Node warns past ten).
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const wake = () => {
       clearTimeout(timer);
@@ -79,15 +93,21 @@ export async function listen(open: () => Promise<Session>, inbox: Inbox, options
   const stopped = aborted(signal).then(() => undefined);
   while (!signal.aborted) {
     let session: Session | undefined;
+    const connection = new AbortController();
     try {
       session = await open();
       await catchUp(session, inbox, { ...options, stayAvailable: true });
+      await options.rooms?.join(session);
       if (everOnline) options.notice(`reconnected as ${session.jid}`);
       everOnline = true;
       attempt = 0;
       options.progress('waiting for messages');
-      const broken = await Promise.race([session.ended, keepalive(session, options.keepaliveMs, signal), stopped]);
-      if (signal.aborted) break;
+      const watching = options.rooms ? [options.rooms.watch(session, options.selfPingMs ?? options.keepaliveMs, connection.signal)] : [];
+      const broken = await Promise.race([session.ended, keepalive(session, options.keepaliveMs, signal), stopped, ...watching]);
+      if (signal.aborted) {
+        await options.rooms?.leave(session);
+        break;
+      }
       throw broken ?? new Error('connection closed');
     } catch (error) {
       // A setup that never worked is a configuration problem: report it instead of retrying.
@@ -99,6 +119,7 @@ export async function listen(open: () => Promise<Session>, inbox: Inbox, options
       session = undefined;
       await sleepUnlessAborted(wait, signal);
     } finally {
+      connection.abort();
       await session?.close();
     }
   }
@@ -115,12 +136,20 @@ export async function run(open: OpenSession, options: Options, diag: Diagnostics
     });
   }
   const inbox = new Inbox(printer(process.stdout, options.output));
-  await listen(() => open(receiving(inbox)), inbox, {
+  const notice = (text: string) => process.stderr.write(`rsxcc: ${bareJid(options.jid)}: ${text}\n`);
+  // Loaded only for -g (it builds on this module's back-off and sleep).
+  const rooms = options.rooms.length
+    ? new (await import('./follow-rooms.ts')).RoomFollower(options.rooms, { timeoutMs: options.timeoutMs, progress: diag.progress, notice })
+    : undefined;
+  const hooks = receiving(inbox);
+  await listen(() => open(rooms?.hooks(hooks) ?? hooks), inbox, {
     quietMs: options.quietMs,
     timeoutMs: options.timeoutMs,
     progress: diag.progress,
     keepaliveMs: 30_000,
+    rooms,
+    selfPingMs: 30_000,
     signal: stop.signal,
-    notice: (text) => process.stderr.write(`rsxcc: ${bareJid(options.jid)}: ${text}\n`),
+    notice,
   });
 }

@@ -1,17 +1,24 @@
 // Send mode: success means the server has every message, not that a socket accepted bytes.
 // The confirmation is an IQ ping sent after the messages: a server handles a stream's stanzas in
 // order, so its answer proves each message was routed, and any error a local recipient produced
-// has arrived before it. No presence is ever sent: an available resource would make the server
-// flush (and this run lose) the sender's own offline messages. A headline is the one kind no
-// server stores: it goes to the recipient's online resources or nowhere (RFC 6121 8.5), so for it
-// exit 0 means the server handled it, not that anyone has it.
+// has arrived before it. A recipient on another domain is confirmed by a ping to that domain
+// (xmpp/federation.ts), a room by relaying our message back (rooms.ts). No undirected presence is
+// ever sent: an available resource would make the server flush (and this run lose) the sender's
+// own offline messages. A headline is the one kind no server stores: it goes to the recipient's
+// online resources or nowhere (RFC 6121 8.5), so for it exit 0 means the server handled it, not
+// that anyone has it.
 import type { Element } from '@xmpp/xml';
-import { DataError, RecipientError, UnavailableError } from '../../xmpp/errors.ts';
-import { fullJid } from '../../xmpp/jid.ts';
+import { DataError, RecipientError, stanzaErrorOf } from '../../xmpp/errors.ts';
+import { pingDomain } from '../../xmpp/federation.ts';
+import { fullJid, parseJid, type Jid } from '../../xmpp/jid.ts';
+import { Muc } from '../../xmpp/muc.ts';
 import type { OpenSession, Session } from '../../xmpp/session.ts';
+import { StanzaWaiters } from '../../xmpp/stanza-waiters.ts';
 import type { Diagnostics } from '../debug.ts';
 import type { MessageKind } from '../options/archive.ts';
+import { Failures } from '../errors.ts';
 import type { Options } from '../options/resolve.ts';
+import { sayInRoom } from './rooms.ts';
 import { settle } from './settle.ts';
 
 // XML 1.0 section 2.2 Char: everything else cannot be carried in a stanza at all.
@@ -60,7 +67,7 @@ async function readStdin(): Promise<string> {
 
 /**
  * Collects error replies to the messages we send. Its `onStanza` must see every incoming stanza;
- * `errors` is complete for local recipients once a later ping returned.
+ * `errors` is complete for a domain's recipients once a later ping to that domain returned.
  */
 export class DeliveryReport {
   readonly sent = new Map<string, string>();
@@ -69,34 +76,57 @@ export class DeliveryReport {
   onStanza = (stanza: Element): void => {
     const id = stanza.attrs.id;
     if (stanza.name !== 'message' || stanza.attrs.type !== 'error' || id === undefined || !this.sent.has(id)) return;
-    const error = stanza.getChild('error');
-    const condition = error?.getChildElements().find((child) => child.name !== 'text')?.name ?? 'undefined-condition';
-    const text = error?.getChildText('text') ?? undefined;
+    const { condition, text } = stanzaErrorOf(stanza);
     this.errors.push(new RecipientError(this.sent.get(id)!, condition, text));
   };
 }
 
+/** The recipients' domains other than the account's, each once: their confirmation crosses federation. */
+export function remoteDomains(account: string, recipients: readonly Jid[]): string[] {
+  const own = parseJid(account).domain;
+  return [...new Set(recipients.map((recipient) => recipient.domain))].filter((domain) => domain !== own);
+}
+
+/**
+ * Sends `body` to each recipient and returns the failures: error replies, then remote domains that
+ * did not confirm. Rejects when our own server did not confirm (the session itself failed).
+ */
 export async function sendMessages(
   session: Session,
   report: DeliveryReport,
-  recipients: readonly string[],
+  recipients: readonly Jid[],
   { body, kind, subject }: Outgoing,
   progress: (text: string) => void = () => {},
-): Promise<void> {
+): Promise<Error[]> {
   const { default: xml } = await import('@xmpp/xml');
   const { randomUUID } = await import('node:crypto');
-  for (const to of recipients) {
+  for (const recipient of recipients) {
     const id = randomUUID();
+    const to = fullJid(recipient);
     report.sent.set(id, to);
     const subjectElement = subject === undefined ? null : xml('subject', {}, subject);
     await session.send(xml('message', { to, type: kind, id }, subjectElement, xml('body', {}, body)));
   }
-  progress(`sent ${recipients.length} message(s); waiting for the server to confirm`);
-  await session.ping();
-  const { errors } = report;
-  if (errors.length === 1) throw errors[0]!;
-  if (errors.length > 1) throw new UnavailableError(`${errors.length} recipients failed: ${errors.map((e) => e.message).join('; ')}`);
-  progress('server confirmed every message');
+  const remote = remoteDomains(session.jid, recipients);
+  progress(`sent ${recipients.length} message(s); waiting for ${['the server', ...remote].join(', ')} to confirm`);
+  const caught = (domain: string) => pingDomain(session, domain).then(() => undefined, (error: Error) => ({ domain, error }));
+  const [, ...pinged] = await Promise.all([session.ping(), ...remote.map(caught)]);
+  // A domain whose recipient bounced has failed already: its ping's failure would say it twice.
+  const bounced = new Set(report.errors.map((error) => parseJid(error.recipient).domain));
+  const unconfirmed = pinged.flatMap((failed) => (failed && !bounced.has(failed.domain) ? [failed.error] : []));
+  if (report.errors.length + unconfirmed.length === 0) progress('every message confirmed');
+  return [...report.errors, ...unconfirmed];
+}
+
+/** Users and rooms side by side, each room confirmed by its own relay; failures in command-line order. */
+async function deliver(session: Session, report: DeliveryReport, muc: Muc, options: Options, outgoing: Outgoing, progress: (text: string) => void): Promise<void> {
+  const caught = (work: Promise<void>) => work.then(() => [], (error: Error) => [error]);
+  // A room takes groupchat only: the kind and subject are for users.
+  const rooms = Promise.all(options.rooms.map((room) => caught(sayInRoom(muc, room, outgoing.body, progress))));
+  const users = options.recipients.length ? await sendMessages(session, report, options.recipients, outgoing, progress) : [];
+  const failures = [...users, ...(await rooms).flat()];
+  if (failures.length > 1) throw new Failures(failures);
+  if (failures.length === 1) throw failures[0];
 }
 
 export async function run(open: OpenSession, options: Options, diag: Diagnostics): Promise<void> {
@@ -105,6 +135,13 @@ export async function run(open: OpenSession, options: Options, diag: Diagnostics
   const body = checkBody(options.message ?? bodyFromInput(await readStdin()));
   if (kind === 'headline') diag.progress('a headline is never stored: an offline recipient does not get it (RFC 6121 8.5)');
   const report = new DeliveryReport();
-  const session = await open({ onStanza: report.onStanza });
-  await settle(session, sendMessages(session, report, options.recipients.map(fullJid), { body, kind, subject }, diag.progress));
+  const stanzas = new StanzaWaiters();
+  const session = await open({
+    onStanza: (stanza) => {
+      report.onStanza(stanza);
+      stanzas.onStanza(stanza);
+    },
+  });
+  const muc = new Muc(session, stanzas, options.timeoutMs);
+  await settle(session, deliver(session, report, muc, options, { body, kind, subject }, diag.progress));
 }

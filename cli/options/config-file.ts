@@ -1,10 +1,10 @@
-// The config file: `key = value` lines under `[defaults]` or `[user@domain]` headers; `#` and `;`
-// start comments. The default file is optional; one named with -f must exist.
+// The config file: `key = value` lines under `[defaults]`, `[user@domain]` or `[room@service]`
+// headers; `#` and `;` start comments. The default file is optional; one named with -f must exist.
 import { bareJid, parseJid } from '../../xmpp/jid.ts';
 import { UsageError } from '../errors.ts';
 import type { OptionSources } from './sources.ts';
 
-const configKeys = ['account', 'password', 'password-file', 'server', 'cafile', 'output', 'timeout', 'quiet', 'kind', 'history-max'] as const;
+const configKeys = ['account', 'password', 'password-file', 'server', 'cafile', 'output', 'timeout', 'quiet', 'kind', 'history-max', 'nick'] as const;
 export type ConfigKey = (typeof configKeys)[number];
 
 /** One section of the config file: `[defaults]` or `[JID]`. */

@@ -14,6 +14,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     debug: false,
     verbose: false,
     recipients: [],
+    rooms: [],
     showUnread: false,
     continuous: false,
   };

@@ -3,8 +3,9 @@ import { options, type Option } from './table.ts';
 
 export const usageLine =
   'usage: rsxcc -j JID [-p PASSWORD | -P FILE] [-f CONFIG] [-x HOST[:PORT]] [-a CAFILE] [-K]\n' +
-  '             [-o text|json] [-T SECONDS] [-w MS] [-dv]\n' +
-  '             (-t JID... [-m MESSAGE] [-k KIND] [-S SUBJECT] | -s | -c | -n | -M DEFAULT\n' +
+  '             [-o text|json] [-T SECONDS] [-w MS] [-dv] [-G FILE]\n' +
+  '             ((-t JID | -g ROOM/NICK)... [-m MESSAGE] [-k KIND] [-S SUBJECT] | -s\n' +
+  '              | -c [-g ROOM/NICK]... | -n | -M DEFAULT\n' +
   '              | -H [-W JID] [-B TIME] [-E TIME] [-N COUNT] [ROOM])\n' +
   '       rsxcc -h | -V';
 
@@ -23,6 +24,7 @@ archive or count the offline messages waiting, over XMPP.
 
 ${options.flatMap(optionLines).join('\n')}
 
-Exit status: 0 done, 64 usage, 65 bad data, 69 unavailable, recipient error or a
-feature the server does not offer (-H, -M: XEP-0313; -n: XEP-0013), 75 time-out or
-temporary failure, 77 authentication failed. See rsxcc(1).`;
+Exit status: 0 done, 64 usage, 65 bad data or nick taken in a room, 69 unavailable,
+recipient error, no such room or a feature the server does not offer (-H, -M:
+XEP-0313; -n: XEP-0013), 75 time-out or temporary failure (a message may still be
+queued), 77 authentication failed or a room refused us. See rsxcc(1).`;

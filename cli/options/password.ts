@@ -11,7 +11,7 @@ export interface Password {
   source: string;
 }
 
-function readPasswordFile(file: string, sources: OptionSources): string {
+export function readPasswordFile(file: string, sources: OptionSources): string {
   let text: string;
   try {
     text = sources.readFile(file);
@@ -23,14 +23,20 @@ function readPasswordFile(file: string, sources: OptionSources): string {
   return password;
 }
 
+/** A config section's password-file, else its password. */
+export function configPassword(section: ConfigSection, sources: OptionSources): Password | undefined {
+  const file = section['password-file'];
+  if (file !== undefined) return { password: readPasswordFile(file, sources), source: `config password-file ${file}` };
+  return section.password ? { password: section.password, source: 'config password' } : undefined;
+}
+
 export async function findPassword(line: CommandLine, account: ConfigSection, jid: string, sources: OptionSources): Promise<Password> {
   if (line.password !== undefined) return { password: line.password, source: '-p' };
   if (line.passwordFile !== undefined) return { password: readPasswordFile(line.passwordFile, sources), source: `-P ${line.passwordFile}` };
   const fromEnv = sources.env.XMPP_PASSWORD;
   if (fromEnv) return { password: fromEnv, source: 'XMPP_PASSWORD' };
-  const file = account['password-file'];
-  if (file !== undefined) return { password: readPasswordFile(file, sources), source: `config password-file ${file}` };
-  if (account.password) return { password: account.password, source: 'config password' };
+  const configured = configPassword(account, sources);
+  if (configured) return configured;
   if (sources.promptPassword) {
     const password = await sources.promptPassword(`Password for ${jid}: `);
     if (password !== '') return { password, source: 'prompt' };

@@ -8,6 +8,7 @@ import { resolveArchiveOptions, type ArchiveOptions } from './archive.ts';
 import { loadConfig, type ConfigKey } from './config-file.ts';
 import { parseCommandLine } from './getopt.ts';
 import { findPassword } from './password.ts';
+import { resolveRooms, type RoomTarget } from './rooms.ts';
 import type { OptionSources } from './sources.ts';
 import type { CommandLine } from './table.ts';
 
@@ -36,6 +37,8 @@ export interface Options extends ArchiveOptions {
   debug: boolean;
   verbose: boolean;
   recipients: Jid[];
+  /** -g: rooms to send to, or with -c to follow. */
+  rooms: RoomTarget[];
   /** Undefined in send mode means: read the body from standard input. */
   message?: string;
   timeoutMs: number;
@@ -67,9 +70,11 @@ function parseOutput(text: string): OutputFormat {
 }
 
 function chooseMode(line: CommandLine): Mode {
-  // With -H, recipients name the archive to read (cli/options/archive.ts).
+  // With -H, recipients name the archive to read (cli/options/archive.ts); -g sends, except with
+  // -c, which follows the rooms.
+  const sending = (line.recipients.length > 0 && !line.history) || (line.rooms.length > 0 && !line.continuous);
   const given: Array<[unknown, string, Mode]> = [
-    [line.recipients.length > 0 && !line.history, '-t', 'send'],
+    [sending, line.recipients.length > 0 ? '-t' : '-g', 'send'],
     [line.showUnread, '-s', 'unread'],
     [line.continuous, '-c', 'listen'],
     [line.history, '-H', 'history'],
@@ -77,8 +82,9 @@ function chooseMode(line: CommandLine): Mode {
     [line.archiveDefault !== undefined, '-M', 'archiving'],
   ];
   const chosen = given.filter(([set]) => set);
-  if (chosen.length === 0) throw new UsageError('nothing to do: give -t JID, -s, -c, -H, -n or -M');
+  if (chosen.length === 0) throw new UsageError('nothing to do: give -t JID, -g ROOM, -s, -c, -H, -n or -M');
   if (chosen.length > 1) throw new UsageError(`${chosen.map(([, option]) => option).join(' and ')} cannot be combined`);
+  if (line.message !== undefined && !sending) throw new UsageError('-m needs a recipient (-t JID or -g ROOM)');
   return chosen[0]![2];
 }
 
@@ -114,6 +120,7 @@ export async function resolveOptions(line: CommandLine, sources: OptionSources):
     debug: line.debug,
     verbose: line.verbose,
     recipients,
+    rooms: resolveRooms(line, config, setting('nick'), sources),
     message: line.message,
     timeoutMs: Math.round(1000 * (timeoutText === undefined ? 10 : parseNumber(timeoutText, 'time-out (seconds)', 0.1, 3600))),
     quietMs: quietText === undefined ? 0 : parseNumber(quietText, 'quiet window (ms)', 0, 10_000),

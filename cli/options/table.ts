@@ -19,6 +19,8 @@ export interface CommandLine {
   verbose: boolean;
   recipients: string[];
   message?: string;
+  rooms: string[];
+  roomPasswordFile?: string;
   showUnread: boolean;
   continuous: boolean;
   // Issue 14's history, peek and message kinds (cli/options/archive.ts checks and resolves them).
@@ -159,7 +161,11 @@ export const options: readonly Option[] = [
       '.B stamp',
       '(ISO 8601 UTC: the XEP-0203 delay stamp when present, else the arrival time) and',
       '.B delayed',
-      '(true when the message carried a delay stamp).',
+      '(true when the message carried a delay stamp),',
+      '.B room',
+      'and',
+      '.B nick',
+      "(a groupchat message's room and sender's nick; null for a direct message).",
     ],
     set: (line, value) => { line.output = value; },
   },
@@ -221,6 +227,42 @@ export const options: readonly Option[] = [
       'broken pipe in a cron job is noticed.',
     ],
     set: (line, value) => { line.message = value; },
+  },
+  {
+    letter: 'g',
+    arg: 'ROOM/NICK',
+    help: ['send to chat room ROOM (room@service, XEP-0045) as NICK; repeat for several,', 'mixed with -t if wanted; with -c, follow the rooms (rsxcc(1), ROOMS)'],
+    manTag: r`.BI \-g " ROOM@SERVICE/NICK"`,
+    man: [
+      'A multi-user chat room to send to, as',
+      '.IR NICK ;',
+      'repeat for several, mixed with',
+      r`.B \-t`,
+      'recipients if wanted (the same body goes to all). With',
+      r`.BR \-c ,`,
+      'the rooms to follow. Without',
+      '.I /NICK',
+      'the nick is',
+      '.B nick',
+      'from the config file (see',
+      '.BR FILES ),',
+      'else a usage error. See',
+      '.BR ROOMS .',
+    ],
+    set: (line, value) => { line.rooms.push(value); },
+  },
+  {
+    letter: 'G',
+    arg: 'FILE',
+    help: ['read the room password from the first line of FILE (or XMPP_ROOM_PASSWORD)'],
+    man: [
+      'Read the password of password-protected rooms from the first line of',
+      '.IR FILE .',
+      'Without it,',
+      '.BR XMPP_ROOM_PASSWORD ,',
+      "else the room's section of the config file. A room password is never taken from the command line.",
+    ],
+    set: (line, value) => { line.roomPasswordFile = value; },
   },
   {
     letter: 's',

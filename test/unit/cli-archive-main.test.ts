@@ -6,13 +6,13 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NS_MAM } from '../../xmpp/mam.ts';
 import { ACCOUNT, archived, discoInfo, fakeArchive, NS_OFFLINE, offlineHeaders } from './fake-archive.ts';
-import { fakeServer, PASSWORD, type IqHandler } from './fake-xmpp-server.ts';
+import { fakeServer, iqRoute, PASSWORD, type IqHandler } from './fake-xmpp-server.ts';
 
 const main = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 
 /** rsxcc ARGS logged in as alice at a fake server with `handlers`; -K, since the fixture certificate is self-signed. */
 async function rsxcc(handlers: IqHandler[], args: string[]): Promise<{ status: number; stdout: string; stderr: string; received: string[] }> {
-  const server = await fakeServer([], handlers);
+  const server = await fakeServer([], iqRoute(handlers));
   try {
     return await new Promise((resolve) => {
       const argv = ['--import', 'tsx', main, '-j', ACCOUNT, '-K', '-x', `127.0.0.1:${server.port}`, '-T', '5', ...args];

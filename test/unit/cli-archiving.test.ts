@@ -7,10 +7,10 @@ import { archiveDefault, formatDefault } from '../../cli/modes/archiving.ts';
 import { NotSupportedError } from '../../xmpp/errors.ts';
 import { NS_MAM } from '../../xmpp/mam.ts';
 import { ACCOUNT, discoInfo, fakePrefs, login } from './fake-archive.ts';
-import { fakeServer, type IqHandler } from './fake-xmpp-server.ts';
+import { fakeServer, iqRoute, type IqHandler } from './fake-xmpp-server.ts';
 
 async function setDefault(handlers: IqHandler[], value: 'always' | 'never' | 'roster'): Promise<string> {
-  const server = await fakeServer([], handlers);
+  const server = await fakeServer([], iqRoute(handlers));
   const session = await login(server);
   try {
     return await archiveDefault(session, value);

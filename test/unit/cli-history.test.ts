@@ -11,7 +11,7 @@ import { NotSupportedError, UnavailableError } from '../../xmpp/errors.ts';
 import { parseJid } from '../../xmpp/jid.ts';
 import { ArchiveReader, NS_MAM, type ArchivedMessage } from '../../xmpp/mam.ts';
 import { ACCOUNT, archived, discoInfo, fakeArchive, login, type Archived, type FakeArchive } from './fake-archive.ts';
-import { fakeServer, type FakeServer, type IqHandler } from './fake-xmpp-server.ts';
+import { fakeServer, iqRoute, type FakeServer, type IqHandler } from './fake-xmpp-server.ts';
 
 interface Read {
   ids: string[];
@@ -22,7 +22,7 @@ interface Read {
 async function history(archive: FakeArchive, filter: HistoryFilter = {}, options: { handlers?: IqHandler[]; print?: (item: ArchivedMessage) => Promise<void> } = {}): Promise<Read> {
   const ids: string[] = [];
   const print = options.print ?? (async (item: ArchivedMessage) => void ids.push(item.id));
-  const server = await fakeServer([], options.handlers ?? [discoInfo(ACCOUNT, [NS_MAM]), archive.handler]);
+  const server = await fakeServer([], iqRoute(options.handlers ?? [discoInfo(ACCOUNT, [NS_MAM]), archive.handler]));
   try {
     const reader = new ArchiveReader(print);
     const session = await login(server, { onStanza: reader.onStanza });

@@ -22,7 +22,19 @@ test('a delayed message takes its XEP-0203 stamp, normalised to ISO 8601 UTC', (
     body: 'hello',
     stamp: '2025-12-31T22:59:58.000Z',
     delayed: true,
+    room: null,
+    nick: null,
   });
+});
+
+test('a groupchat message names its room and the nick that said it; a message from the room itself has no nick', () => {
+  const said = readMessage(xml('message', { from: 'lab@conference.example.org/carol/phone', type: 'groupchat' }, xml('body', {}, 'hi all')), arrival)!;
+  assert.equal(said.room, 'lab@conference.example.org');
+  assert.equal(said.nick, 'carol/phone', 'a nick may contain a slash');
+  const notice = readMessage(xml('message', { from: 'lab@conference.example.org', type: 'groupchat' }, xml('body', {}, 'room restarted')), arrival)!;
+  assert.deepEqual([notice.room, notice.nick], ['lab@conference.example.org', null]);
+  const direct = readMessage(xml('message', { from: 'lab@conference.example.org/carol', type: 'chat' }, xml('body', {}, 'psst')), arrival)!;
+  assert.deepEqual([direct.room, direct.nick], [null, null], 'a private message through the room is a direct message');
 });
 
 test('a live message is stamped with its arrival; type defaults to normal, a missing id is null', () => {
@@ -50,19 +62,21 @@ test('an empty body is still a message', () => {
 });
 
 test('JSON output is one line per message with exactly the documented fields, in order', () => {
-  const line = formatJson({ from: 'a@b.c/r', to: 'd@b.c', type: 'chat', id: null, subject: null, body: 'two\nlines "quoted"', stamp: '2026-01-02T03:04:05.000Z', delayed: false });
-  assert.equal(line, '{"from":"a@b.c/r","to":"d@b.c","type":"chat","id":null,"subject":null,"body":"two\\nlines \\"quoted\\"","stamp":"2026-01-02T03:04:05.000Z","delayed":false}\n');
+  const line = formatJson({ from: 'a@b.c/r', to: 'd@b.c', type: 'chat', id: null, subject: null, body: 'two\nlines "quoted"', stamp: '2026-01-02T03:04:05.000Z', delayed: false, room: null, nick: null });
+  assert.equal(line, '{"from":"a@b.c/r","to":"d@b.c","type":"chat","id":null,"subject":null,"body":"two\\nlines \\"quoted\\"","stamp":"2026-01-02T03:04:05.000Z","delayed":false,"room":null,"nick":null}\n');
   assert.equal(line.split('\n').length, 2);
 });
 
 test('text output: time, sender, body; further lines indented so they cannot pass for a new message', () => {
-  const base = { from: 'alice@example.org/phone', to: 'bob@example.org', type: 'chat', id: 'x', subject: null, stamp: '2026-01-02T03:04:05.678Z', delayed: true };
+  const base = { from: 'alice@example.org/phone', to: 'bob@example.org', type: 'chat', id: 'x', subject: null, stamp: '2026-01-02T03:04:05.678Z', delayed: true, room: null, nick: null };
   assert.equal(formatText({ ...base, body: 'hi' }), '2026-01-02 03:04:05Z alice@example.org/phone: hi\n');
   assert.equal(
     formatText({ ...base, body: 'first\nsecond\r\nthird\rfourth' }),
     '2026-01-02 03:04:05Z alice@example.org/phone: first\n    second\n    third\n    fourth\n',
   );
   assert.equal(formatText({ ...base, type: 'error', body: 'bounced' }), '2026-01-02 03:04:05Z alice@example.org/phone [error]: bounced\n');
+  const inRoom = { ...base, from: 'lab@conference.example.org/carol', type: 'groupchat', room: 'lab@conference.example.org', nick: 'carol' };
+  assert.equal(formatText({ ...inRoom, body: 'hi all' }), '2026-01-02 03:04:05Z lab@conference.example.org/carol [groupchat]: hi all\n', 'room and nick visible, and the kind');
 });
 
 test('given a headline with a subject, when it is read and printed, then JSON has its type and subject and text marks both', () => {

@@ -6,10 +6,10 @@ import { ExitCode, exitCodeOf } from '../../cli/errors.ts';
 import { formatCount, peek, type OfflineCount } from '../../cli/modes/peek.ts';
 import { NotSupportedError } from '../../xmpp/errors.ts';
 import { ACCOUNT, discoInfo, login, NS_OFFLINE, offlineHeaders } from './fake-archive.ts';
-import { fakeServer, type FakeServer, type IqHandler } from './fake-xmpp-server.ts';
+import { fakeServer, iqRoute, type FakeServer, type IqHandler } from './fake-xmpp-server.ts';
 
 async function peekAt(handlers: IqHandler[]): Promise<{ counted: Promise<OfflineCount>; server: FakeServer }> {
-  const server = await fakeServer(['stored one'], handlers);
+  const server = await fakeServer(['stored one'], iqRoute(handlers));
   const session = await login(server);
   const counted = peek(session);
   await counted.catch(() => {});

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import xml from '@xmpp/xml';
 import { DataError, RecipientError } from '../../xmpp/errors.ts';
+import { parseJid } from '../../xmpp/jid.ts';
 import { ExitCode, exitCodeOf } from '../../cli/errors.ts';
 import { bodyFromInput, checkBody, checkText, DeliveryReport, sendMessages } from '../../cli/modes/send.ts';
 import { login } from './fake-archive.ts';
@@ -76,7 +77,7 @@ test('given -k headline and -S, when the message is sent, then the server gets t
   try {
     const report = new DeliveryReport();
     const session = await login(server, { onStanza: report.onStanza });
-    await sendMessages(session, report, ['bob@example.org', 'carol@example.org'], { body: 'disk full', kind: 'headline', subject: 'Alert' });
+    await sendMessages(session, report, ['bob@example.org', 'carol@example.org'].map((j) => parseJid(j)), { body: 'disk full', kind: 'headline', subject: 'Alert' });
     await session.close();
     const messages = server.received.filter((text) => text.startsWith('<message'));
     assert.equal(messages.length, 2);
@@ -93,7 +94,7 @@ test('given no -k and no -S, when sent, then the message is chat with no subject
   try {
     const report = new DeliveryReport();
     const session = await login(server, { onStanza: report.onStanza });
-    await sendMessages(session, report, ['bob@example.org'], { body: 'hi', kind: 'chat' });
+    await sendMessages(session, report, [parseJid('bob@example.org')], { body: 'hi', kind: 'chat' });
     await session.close();
     assert.match(server.received.find((text) => text.startsWith('<message'))!, /^<message to="bob@example.org" type="chat" id="[^"]+"><body>hi<\/body><\/message>$/);
   } finally {

@@ -1,11 +1,16 @@
 // A small XMPP server on loopback for the session's tests: STARTTLS with the fixture certificate,
 // SCRAM-SHA-1 for user "alice" with password "secret", resource binding, XEP-0198 without
 // resumption, ping. On presence it sends the messages it holds; it records everything it is sent.
-// IQs it does not know go to the handlers a test gives it (fake-archive.ts: disco, MAM, XEP-0013).
+// A `route` (a fake room, a fake remote domain, the IQ handlers of fake-archive.ts made a route by
+// iqRoute) sees each stanza first and may answer it instead.
 import { createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import tls from 'node:tls';
 import { Parser, type Element } from '@xmpp/xml';
+import { openSession, type Session, type SessionOptions } from '../../xmpp/session.ts';
 import { cert, key } from './fixtures/tls.ts';
 
 export const PASSWORD = 'secret';
@@ -16,16 +21,38 @@ const NS = {
   sm: 'urn:xmpp:sm:3',
 };
 
+/** Answers a stanza the client sent (true: handled, the server does nothing more with it); `send` writes to that client. */
+export type Route = (stanza: Element, send: (text: string) => void) => boolean;
+
 /**
  * Answers an IQ the server does not know by itself: the reply as XML, with whatever stanzas the
  * server sends before it (MAM results precede their <fin/>), or undefined to leave it to the next.
  */
 export type IqHandler = (iq: Element) => string | undefined;
 
+/** IQ handlers as one route: the first that answers wins. */
+export function iqRoute(handlers: readonly IqHandler[]): Route {
+  return (stanza, send) => {
+    if (!stanza.is('iq')) return false;
+    for (const handler of handlers) {
+      const reply = handler(stanza);
+      if (reply !== undefined) {
+        send(reply);
+        return true;
+      }
+    }
+    return false;
+  };
+}
+
 export interface FakeServer {
   port: number;
   /** Every element the client sent, as XML, in order. */
   received: string[];
+  /** Writes to the latest connection: what a room or another user sends unasked. */
+  push(text: string): void;
+  /** Drops every connection, as a server restart would; the port stays open. */
+  drop(): void;
   close(): void;
 }
 
@@ -42,7 +69,7 @@ class Connection {
     private socket: net.Socket | tls.TLSSocket,
     private readonly offline: string[],
     private readonly received: string[],
-    private readonly iqHandlers: readonly IqHandler[] = [],
+    private readonly route: Route | undefined,
   ) {
     this.listen();
   }
@@ -52,7 +79,24 @@ class Connection {
     parser.on('start', () => this.socket.write(`${header}<stream:features>${features[this.stage]}</stream:features>`));
     parser.on('element', (element: Element) => this.onElement(element));
     parser.on('end', () => this.socket.end('</stream:stream>'));
-    this.socket.on('data', (data: Buffer) => parser.write(data.toString('utf8')));
+    // A TLS write can read the socket at once: an answer written while an element is handled must
+    // not feed the parser the next element before it has finished with this one.
+    const queue: string[] = [];
+    let parsing = false;
+    this.socket.on('data', (data: Buffer) => {
+      queue.push(data.toString('utf8'));
+      if (parsing) return;
+      parsing = true;
+      try {
+        while (queue.length) parser.write(queue.shift()!);
+      } finally {
+        parsing = false;
+      }
+    });
+  }
+
+  write(text: string): void {
+    this.socket.write(text);
   }
 
   /** A new stream, over TLS from now on when `secure`. */
@@ -66,6 +110,7 @@ class Connection {
   private onElement(element: Element): void {
     this.received.push(String(element));
     const send = (text: string) => this.socket.write(text);
+    if (this.stage === 2 && this.route?.(element, send)) return;
     if (element.is('starttls', NS.tls)) {
       send(`<proceed xmlns='${NS.tls}'/>`);
       this.restart(true);
@@ -81,8 +126,6 @@ class Connection {
       const signature = createHmac('sha1', serverKey).update(`${bare},${serverFirst},${withoutProof}`).digest('base64');
       send(`<success xmlns='${NS.sasl}'>${b64(`v=${signature}`)}</success>`);
       this.restart();
-    } else if (element.is('iq') && this.answered(element)) {
-      // An extension's IQ (iqHandlers) was answered.
     } else if (element.is('iq')) {
       const bind = element.getChild('bind');
       const payload = bind ? `<bind xmlns='${bind.getNS()}'><jid>alice@example.org/${bind.getChildText('resource') || 'res'}</jid></bind>` : '';
@@ -93,35 +136,44 @@ class Connection {
       send(this.offline.map((body, i) => `<message from='bob@example.org/x' type='chat' id='o${i}'><body>${body}</body></message>`).join(''));
     }
   }
-
-  /** Whether one of the iqHandlers answered `iq` (and its answer was sent). */
-  private answered(iq: Element): boolean {
-    for (const handler of this.iqHandlers) {
-      const reply = handler(iq);
-      if (reply !== undefined) {
-        this.socket.write(reply);
-        return true;
-      }
-    }
-    return false;
-  }
 }
 
-export async function fakeServer(offline: string[] = [], iqHandlers: readonly IqHandler[] = []): Promise<FakeServer> {
+export async function fakeServer(offline: string[] = [], route?: Route): Promise<FakeServer> {
   const received: string[] = [];
   const sockets: net.Socket[] = [];
+  let latest: Connection | undefined;
   const server = net.createServer((socket) => {
     sockets.push(socket);
     socket.on('error', () => {});
-    new Connection(socket, offline, received, iqHandlers);
+    latest = new Connection(socket, offline, received, route);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const drop = () => sockets.splice(0).forEach((socket) => socket.destroy());
   return {
     port: (server.address() as net.AddressInfo).port,
     received,
+    push: (text) => latest?.write(text),
+    drop,
     close: () => {
-      for (const socket of sockets) socket.destroy();
+      drop();
       server.close();
     },
   };
+}
+
+export type Login = (extra?: Partial<SessionOptions>) => Promise<Session>;
+
+/** A fake server holding `offline` (answering through `route` first), and a login to it as alice trusting the fixture CA. */
+export async function withFakeServer(offline: string[], route: Route | undefined, fn: (server: FakeServer, login: Login) => Promise<void>): Promise<void> {
+  const server = await fakeServer(offline, route);
+  const dir = await mkdtemp(path.join(tmpdir(), 'fake-xmpp-'));
+  try {
+    const caFile = path.join(dir, 'ca.pem');
+    await writeFile(caFile, cert);
+    const where = { host: '127.0.0.1', port: server.port };
+    await fn(server, (extra = {}) => openSession({ jid: 'alice@example.org', password: PASSWORD, server: where, caFile, ...extra }));
+  } finally {
+    server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 }

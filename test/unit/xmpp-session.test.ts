@@ -3,15 +3,11 @@
 // small real server (fake-xmpp-server.ts), a whole login and what close() acknowledges.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import xml from '@xmpp/xml';
 import { TimeoutError, UnavailableError, UnreachableError, UntrustedCertificateError } from '../../xmpp/errors.ts';
-import { openSession, type Session, type SessionOptions } from '../../xmpp/session.ts';
+import { openSession } from '../../xmpp/session.ts';
 import * as fake from './fake-xmpp-server.ts';
-import { cert } from './fixtures/tls.ts';
 
 const header =
   "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='example.org' version='1.0'>";
@@ -83,19 +79,7 @@ test('a closed port is "connection refused", an unreachable server', async () =>
 });
 
 /** A fake server holding `offline`, and a login to it as alice trusting the fixture CA (unless `caFile` says otherwise). */
-async function withServer(offline: string[], fn: (server: fake.FakeServer, login: (extra?: Partial<SessionOptions>) => Promise<Session>) => Promise<void>) {
-  const server = await fake.fakeServer(offline);
-  const dir = await mkdtemp(path.join(tmpdir(), 'xmpp-session-'));
-  try {
-    const caFile = path.join(dir, 'ca.pem');
-    await writeFile(caFile, cert);
-    const where = { host: '127.0.0.1', port: server.port };
-    await fn(server, (extra = {}) => openSession({ jid: 'alice@example.org', password: fake.PASSWORD, server: where, caFile, ...extra }));
-  } finally {
-    server.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withServer = (offline: string[], fn: (server: fake.FakeServer, login: fake.Login) => Promise<void>) => fake.withFakeServer(offline, undefined, fn);
 
 /** The names of the elements the server received, in order. */
 const names = (server: fake.FakeServer) => server.received.map((text) => /^<([\w:]+)/.exec(text)![1]);
