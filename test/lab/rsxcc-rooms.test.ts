@@ -38,7 +38,7 @@ for (const server of servers.length < 2 ? [] : servers) {
       for (let attempt = 0; attempt < 2; attempt++) {
         const result = await run([...account(server, 'alice'), '-g', missing, '-m', 'x', '-T', '5']);
         assert.equal(result.exitCode, 69, result.stderr);
-        assert.match(result.stderr, /^rsxcc: nosuchroom-[^:]+: no such room \(item-not-found\)\n$/);
+        assert.match(result.stderr, /^rsxcc: nosuchroom-[^:]+: no such room \(item-not-found(: [^)\n]+)?\)\n$/);
       }
     });
 
@@ -48,7 +48,7 @@ for (const server of servers.length < 2 ? [] : servers) {
       follow.child.kill('SIGTERM');
       await follow.child;
       assert.equal(result.exitCode, 65, result.stderr);
-      assert.match(result.stderr, /nick in use in the room by someone else \(conflict\)/);
+      assert.match(result.stderr, /^rsxcc: lab@conference\.[^:]+: nick in use in the room by someone else \(conflict(: [^)\n]+)?\)\n$/);
     });
 
     test(`across federation to ${other.name}: its room and its user, exit 0 once that domain answered; an unknown user there, 69 (its bounce comes before the answer)`, async () => {
