@@ -8,6 +8,8 @@ const modes = {
   send: () => import('./modes/send.ts'),
   unread: () => import('./modes/unread.ts'),
   listen: () => import('./modes/listen.ts'),
+  request: () => import('./modes/request.ts'),
+  respond: () => import('./modes/respond.ts'),
 };
 
 async function run(options: Options): Promise<void> {

@@ -13,8 +13,6 @@ import { printer } from '../output.ts';
 import { catchUp, Inbox, receiving } from './unread.ts';
 
 export interface ListenOptions {
-  quietMs: number;
-  timeoutMs: number;
   /** How often to ping the server to notice a silent network cut. */
   keepaliveMs: number;
   /** Progress for -v. */
@@ -70,7 +68,11 @@ async function keepalive(session: Session, everyMs: number, signal: AbortSignal)
   }
 }
 
-export async function listen(open: () => Promise<Session>, inbox: Inbox, options: ListenOptions): Promise<void> {
+/**
+ * Opens a session with `open`, lets `begin` make it ready (catch up, become available), then
+ * waits; reconnects with back-off whenever a session that was working breaks, until `signal`.
+ */
+export async function listen(open: () => Promise<Session>, begin: (session: Session) => Promise<void>, options: ListenOptions): Promise<void> {
   const { signal } = options;
   const backoff = options.backoff ?? backoffMs;
   let everOnline = false;
@@ -81,7 +83,7 @@ export async function listen(open: () => Promise<Session>, inbox: Inbox, options
     let session: Session | undefined;
     try {
       session = await open();
-      await catchUp(session, inbox, { ...options, stayAvailable: true });
+      await begin(session);
       if (everOnline) options.notice(`reconnected as ${session.jid}`);
       everOnline = true;
       attempt = 0;
@@ -104,7 +106,8 @@ export async function listen(open: () => Promise<Session>, inbox: Inbox, options
   }
 }
 
-export async function run(open: OpenSession, options: Options, diag: Diagnostics): Promise<void> {
+/** How the long-running modes (-c, -R) run: SIGINT or SIGTERM stops them cleanly, a second one at once. */
+export function agentOptions(options: Options, diag: Diagnostics): ListenOptions {
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -114,13 +117,16 @@ export async function run(open: OpenSession, options: Options, diag: Diagnostics
       process.once(signal, () => process.exit(0));
     });
   }
-  const inbox = new Inbox(printer(process.stdout, options.output));
-  await listen(() => open(receiving(inbox)), inbox, {
-    quietMs: options.quietMs,
-    timeoutMs: options.timeoutMs,
+  return {
     progress: diag.progress,
     keepaliveMs: 30_000,
     signal: stop.signal,
     notice: (text) => process.stderr.write(`rsxcc: ${bareJid(options.jid)}: ${text}\n`),
-  });
+  };
+}
+
+export async function run(open: OpenSession, options: Options, diag: Diagnostics): Promise<void> {
+  const inbox = new Inbox(printer(process.stdout, options.output));
+  const catchingUp = { quietMs: options.quietMs, timeoutMs: options.timeoutMs, progress: diag.progress, stayAvailable: true };
+  await listen(() => open(receiving(inbox)), (session) => catchUp(session, inbox, catchingUp), agentOptions(options, diag));
 }

@@ -12,7 +12,7 @@ import type { Options } from '../options/resolve.ts';
 import { settle } from './settle.ts';
 
 // XML 1.0 section 2.2 Char: everything else cannot be carried in a stanza at all.
-const notXmlChar = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+export const notXmlChar = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 
 /** The body exactly as it will be sent, or a DataError saying why it cannot be. */
 export function checkBody(body: string): string {
@@ -43,6 +43,18 @@ async function readStdin(): Promise<string> {
   }
 }
 
+/** The body of -m, else standard input (less its trailing newline), checked. */
+export async function messageBody(options: Pick<Options, 'message'>): Promise<string> {
+  return checkBody(options.message ?? bodyFromInput(await readStdin()));
+}
+
+/** An error stanza as the failure of what was sent to `recipient`. */
+export function stanzaError(stanza: Element, recipient: string): RecipientError {
+  const error = stanza.getChild('error');
+  const condition = error?.getChildElements().find((child) => child.name !== 'text')?.name ?? 'undefined-condition';
+  return new RecipientError(recipient, condition, error?.getChildText('text') ?? undefined);
+}
+
 /**
  * Collects error replies to the messages we send. Its `onStanza` must see every incoming stanza;
  * `errors` is complete for local recipients once a later ping returned.
@@ -54,10 +66,7 @@ export class DeliveryReport {
   onStanza = (stanza: Element): void => {
     const id = stanza.attrs.id;
     if (stanza.name !== 'message' || stanza.attrs.type !== 'error' || id === undefined || !this.sent.has(id)) return;
-    const error = stanza.getChild('error');
-    const condition = error?.getChildElements().find((child) => child.name !== 'text')?.name ?? 'undefined-condition';
-    const text = error?.getChildText('text') ?? undefined;
-    this.errors.push(new RecipientError(this.sent.get(id)!, condition, text));
+    this.errors.push(stanzaError(stanza, this.sent.get(id)!));
   };
 }
 
@@ -67,13 +76,15 @@ export async function sendMessages(
   recipients: readonly string[],
   body: string,
   progress: (text: string) => void = () => {},
+  /** XEP-0201: the conversation the messages belong to (a request's, -q). */
+  thread?: string,
 ): Promise<void> {
   const { default: xml } = await import('@xmpp/xml');
   const { randomUUID } = await import('node:crypto');
   for (const to of recipients) {
     const id = randomUUID();
     report.sent.set(id, to);
-    await session.send(xml('message', { to, type: 'chat', id }, xml('body', {}, body)));
+    await session.send(xml('message', { to, type: 'chat', id }, xml('body', {}, body), thread === undefined ? null : xml('thread', {}, thread)));
   }
   progress(`sent ${recipients.length} message(s); waiting for the server to confirm`);
   await session.ping();
@@ -84,7 +95,7 @@ export async function sendMessages(
 }
 
 export async function run(open: OpenSession, options: Options, diag: Diagnostics): Promise<void> {
-  const body = checkBody(options.message ?? bodyFromInput(await readStdin()));
+  const body = await messageBody(options);
   const report = new DeliveryReport();
   const session = await open({ onStanza: report.onStanza });
   await settle(session, sendMessages(session, report, options.recipients.map(fullJid), body, diag.progress));

@@ -5,12 +5,14 @@ import { DataError } from '../../xmpp/errors.ts';
 import { bareJid, parseJid, type Jid } from '../../xmpp/jid.ts';
 import { UsageError } from '../errors.ts';
 import { loadConfig, type ConfigKey } from './config-file.ts';
+import { exchangeSettings, type ResponderSettings } from './exchange.ts';
 import { parseCommandLine } from './getopt.ts';
+import { parseNumber } from './number.ts';
 import { findPassword } from './password.ts';
 import type { OptionSources } from './sources.ts';
 import type { CommandLine } from './table.ts';
 
-export type Mode = 'send' | 'unread' | 'listen';
+export type Mode = 'send' | 'unread' | 'listen' | 'request' | 'respond';
 export type OutputFormat = 'text' | 'json';
 
 export interface Options {
@@ -39,6 +41,10 @@ export interface Options {
   message?: string;
   timeoutMs: number;
   quietMs: number;
+  /** -q: how long to wait for the reply once the server has confirmed the request. */
+  replyWaitMs: number;
+  /** -R: the command and who may run it. */
+  responder?: ResponderSettings;
 }
 
 export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: Options };
@@ -54,22 +60,18 @@ export function parseServer(text: string): ServerAddress {
   return { host, port };
 }
 
-function parseNumber(text: string, what: string, min: number, max: number): number {
-  const value = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : Number.NaN;
-  if (!(value >= min && value <= max)) throw new UsageError(`bad ${what} ${JSON.stringify(text)}: expected ${min} to ${max}`);
-  return value;
-}
-
 function parseOutput(text: string): OutputFormat {
   if (text === 'text' || text === 'json') return text;
   throw new UsageError(`bad output format ${JSON.stringify(text)}: expected text or json`);
 }
 
 function chooseMode(line: CommandLine): Mode {
-  const chosen = [line.recipients.length > 0 && '-t', line.showUnread && '-s', line.continuous && '-c'].filter(Boolean);
-  if (chosen.length === 0) throw new UsageError('nothing to do: give -t JID, -s or -c');
+  const chosen = [line.recipients.length > 0 && !line.request && '-t', line.request && '-q', line.showUnread && '-s', line.continuous && '-c', line.respond && '-R'].filter(Boolean);
+  if (chosen.length === 0) throw new UsageError('nothing to do: give -t JID, -q, -s, -c or -R');
   if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} cannot be combined`);
   if (line.message !== undefined && !line.recipients.length) throw new UsageError('-m needs a recipient (-t JID)');
+  if (line.request) return 'request';
+  if (line.respond) return 'respond';
   return line.recipients.length ? 'send' : line.showUnread ? 'unread' : 'listen';
 }
 
@@ -88,6 +90,8 @@ export async function resolveOptions(line: CommandLine, sources: OptionSources):
   const serverText = line.server ?? setting('server');
   const timeoutText = line.timeout ?? setting('timeout');
   const quietText = line.quiet ?? setting('quiet');
+  const timeoutMs = Math.round(1000 * (timeoutText === undefined ? 10 : parseNumber(timeoutText, 'time-out (seconds)', 0.1, 3600)));
+  const exchange = exchangeSettings(line, mode, setting, timeoutMs);
   const { password, source } = await findPassword(line, account, bareJid(jid), sources);
   return {
     mode,
@@ -104,8 +108,9 @@ export async function resolveOptions(line: CommandLine, sources: OptionSources):
     verbose: line.verbose,
     recipients,
     message: line.message,
-    timeoutMs: Math.round(1000 * (timeoutText === undefined ? 10 : parseNumber(timeoutText, 'time-out (seconds)', 0.1, 3600))),
+    timeoutMs,
     quietMs: quietText === undefined ? 0 : parseNumber(quietText, 'quiet window (ms)', 0, 10_000),
+    ...exchange,
   };
 }
 
