@@ -33,8 +33,6 @@ export interface ResponderIo {
 }
 
 export class Responder {
-  /** Requests answered since the start. */
-  answered = 0;
   private running = 0;
   private readonly turns: Array<() => void> = [];
 
@@ -89,7 +87,6 @@ export class Responder {
       const { body, notes } = composeReply(outcome, settings.timeLimitMs);
       if (notes.length > 0) this.io.log(`request from ${request.from}: ${notes.join('; ')}`);
       await this.reply(await session, request, body);
-      this.answered += 1;
       return true;
     } catch (error) {
       // A session that ended took its requests' fate with it: the server has them again.

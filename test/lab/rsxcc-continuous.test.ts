@@ -3,38 +3,9 @@
 // message once, and ends cleanly with exit 0 on SIGTERM or SIGINT.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { account, drain, labCommand, lines, send, servers, skip, start, tag } from './rsxcc-lab.ts';
+import { account, drain, labCommand, listener, send, servers, skip, tag } from './rsxcc-lab.ts';
 
 if (skip) test('rsxcc continuous mode on the lab', { skip }, () => {});
-
-/** A running `rsxcc -c` whose output can be awaited line by line. */
-function listener(args: string[]) {
-  const child = start(args);
-  let stdout = '';
-  let stderr = '';
-  const waiters: Array<() => void> = [];
-  const wake = () => waiters.splice(0).forEach((resolve) => resolve());
-  child.stdout?.on('data', (chunk: Buffer) => ((stdout += chunk.toString()), wake()));
-  child.stderr?.on('data', (chunk: Buffer) => ((stderr += chunk.toString()), wake()));
-  const until = async (what: string, ok: () => boolean, ms: number) => {
-    const deadline = Date.now() + ms;
-    while (!ok()) {
-      if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what}; stdout: ${stdout}; stderr: ${stderr}`);
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        setTimeout(resolve, 100);
-      });
-    }
-  };
-  return {
-    child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    bodies: () => lines(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).map((m) => m.body),
-    untilBody: (body: string, ms = 10_000) => until(`"${body}" on stdout`, () => stdout.includes(JSON.stringify(body)), ms),
-    untilStderr: (pattern: RegExp, ms: number) => until(`${pattern} on stderr`, () => pattern.test(stderr), ms),
-  };
-}
 
 for (const server of servers) {
   describe(`rsxcc -c on ${server.name} (${server.connect})`, () => {

@@ -127,3 +127,31 @@ export async function labCommand(...args: string[]): Promise<void> {
 /** A fresh tag per test run, so leftovers of an interrupted earlier run are never mistaken for ours. */
 export const tag = (what: string) => `${what}-${process.pid}-${Date.now().toString(36)}`;
 
+/** A running rsxcc (-c, -R) whose output can be awaited line by line. */
+export function listener(args: string[]) {
+  const child = start(args);
+  let stdout = '';
+  let stderr = '';
+  const waiters: Array<() => void> = [];
+  const wake = () => waiters.splice(0).forEach((resolve) => resolve());
+  child.stdout?.on('data', (chunk: Buffer) => ((stdout += chunk.toString()), wake()));
+  child.stderr?.on('data', (chunk: Buffer) => ((stderr += chunk.toString()), wake()));
+  const until = async (what: string, ok: () => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!ok()) {
+      if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what}; stdout: ${stdout}; stderr: ${stderr}`);
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  };
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    bodies: () => lines(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).map((m) => m.body),
+    untilBody: (body: string, ms = 10_000) => until(`"${body}" on stdout`, () => stdout.includes(JSON.stringify(body)), ms),
+    untilStderr: (pattern: RegExp, ms: number) => until(`${pattern} on stderr`, () => pattern.test(stderr), ms),
+  };
+}
