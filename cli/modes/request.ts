@@ -35,7 +35,7 @@ const bareOf = (jid: string) => jid.split('/')[0]!.toLowerCase();
 export class Exchange {
   readonly thread = randomUUID();
   readonly report = new DeliveryReport();
-  readonly reply: Promise<Element>;
+  private readonly reply: Promise<Element>;
   private answer: (reply: Element) => void = () => {};
   private refuse: (error: Error) => void = () => {};
   private answered = false;
@@ -50,7 +50,7 @@ export class Exchange {
   }
 
   /** A reply: not an error, has a body, and is in our thread, or carries none and comes from the recipient. */
-  isReply(stanza: Element): boolean {
+  private isReply(stanza: Element): boolean {
     if (stanza.name !== 'message' || stanza.attrs.type === 'error' || stanza.getChild('body') === undefined) return false;
     const thread = stanza.getChildText('thread');
     return thread === this.thread || (thread === null && bareOf(stanza.attrs.from ?? '') === bareOf(this.recipient));
