@@ -34,6 +34,16 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** -q: the server confirmed the request, but no reply came within -W. */
+export class NoReplyError extends Error {
+  override name = 'NoReplyError';
+}
+
+/** -R: the command cannot be found or is not executable, so the responder does not start. */
+export class MissingCommandError extends Error {
+  override name = 'MissingCommandError';
+}
+
 type ErrorClass = abstract new (...args: never[]) => Error;
 
 // First match wins: a subclass shares its parent's row (RecipientError is an UnavailableError)
@@ -46,6 +56,8 @@ const statuses: ReadonlyArray<readonly [ErrorClass, ExitStatus]> = [
   [RoomForbiddenError, ExitCode.noperm],
   [UnavailableError, ExitCode.unavailable],
   [TimeoutError, ExitCode.tempfail],
+  [NoReplyError, ExitCode.tempfail],
+  [MissingCommandError, ExitCode.unavailable],
   [AuthError, ExitCode.noperm],
 ];
 

@@ -11,6 +11,8 @@ const modes = {
   history: () => import('./modes/history.ts'),
   peek: () => import('./modes/peek.ts'),
   archiving: () => import('./modes/archiving.ts'),
+  request: () => import('./modes/request.ts'),
+  respond: () => import('./modes/respond.ts'),
 };
 
 async function run(options: Options): Promise<void> {

@@ -13,7 +13,7 @@ import { Login, NS_PING, type LoginOptions } from './login.ts';
 import type { InboundHooks } from './stream-management.ts';
 import { trustAnchors, type TrustOptions } from './trust.ts';
 
-export type { InboundHooks } from './stream-management.ts';
+export type { InboundHooks, Pending } from './stream-management.ts';
 
 export interface SessionOptions extends TrustOptions, LoginOptions {
   /** The account: user@domain, optionally with /resource to request. */

@@ -5,6 +5,11 @@
 // Backpressure: while `pauseAt` stanzas wait for their handler (a slow reader of our output), the
 // socket is not read, so the rest waits in TCP and at the server rather than in our memory; reading
 // resumes when `resumeAt` are left.
+//
+// A handler may also take a stanza on and finish with it later (a responder running a command for
+// a request): it hands back a Pending, the next stanza goes to the handler at once, and the
+// stanza counts once the Pending settles. Counts stay in arrival order, since h counts a prefix
+// of the stream: one stanza still pending holds back the acknowledgement of those after it.
 import type { Element } from '@xmpp/xml';
 import type xmlFactory from '@xmpp/xml';
 
@@ -14,14 +19,24 @@ export const resumeAt = 64;
 
 const stanzaNames = new Set(['message', 'presence', 'iq']);
 
+/**
+ * A stanza a handler has taken on but not finished with: it counts as handled once `handled`
+ * resolves true. False means it was not handled and stays with the server, and so does every
+ * stanza after it (nothing more is counted); a rejection fails the session as a handler's does.
+ */
+export interface Pending {
+  readonly handled: Promise<boolean>;
+}
+
 /** What the caller does with incoming stanzas. */
 export interface InboundHooks {
   /**
    * Called for every incoming stanza, one at a time in arrival order. With stream management, a
    * stanza counts as handled (and is acknowledged to the server) only once the returned promise
-   * resolves; a rejection stops all acknowledgement and ends the session.
+   * resolves, or once the Pending it resolves with settles; a rejection stops all
+   * acknowledgement and ends the session.
    */
-  onStanza?: (stanza: Element) => void | Promise<void>;
+  onStanza?: (stanza: Element) => void | Pending | Promise<void | Pending>;
   /** With stream management, acknowledge messages as soon as they are handled (one <a/> per event-loop turn). */
   acknowledgeEach?: boolean;
 }
@@ -45,8 +60,13 @@ export class StreamManagement {
   /** Stanzas received since <enabled/> that their handler has finished with: XEP-0198's h. */
   private handled = 0;
   private waiting = 0;
+  /** Stanzas go to the handler one at a time along this chain... */
   private queue: Promise<void> = Promise.resolve();
+  /** ...and are counted along this one, in the same order, once each has been handled. */
+  private counting: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** A stanza was left with the server: h may not count past it. */
+  private leftOne = false;
   private handlerFailed = false;
   private ackDue = false;
 
@@ -73,24 +93,29 @@ export class StreamManagement {
     }
     if (!stanzaNames.has(element.name) || this.stopped || this.handlerFailed) return;
     const counted = this.enabled;
+    const isMessage = element.name === 'message';
     if (++this.waiting === pauseAt) this.io.pause();
-    this.queue = this.queue
-      .then(() => this.io.onStanza?.(element))
+    const outcome = this.queue.then(() => this.io.onStanza?.(element));
+    this.queue = outcome
       .then(
-        () => this.handledOne(element, counted),
-        (error: Error) => {
-          this.handlerFailed = true;
-          this.io.fail(error);
-        },
+        () => {},
+        (error: Error) => this.handlerFailedWith(error),
       )
       .finally(() => {
         if (--this.waiting === resumeAt) this.io.resume();
       });
+    this.counting = this.counting
+      .then(() => outcome)
+      .then((result) => result?.handled ?? true)
+      .then(
+        (handled) => this.handledOne(isMessage, counted, handled),
+        (error: Error) => this.handlerFailedWith(error),
+      );
   }
 
   /** Resolves once every stanza received so far has been handled. */
   idle(): Promise<void> {
-    return this.queue;
+    return this.counting;
   }
 
   /** From now on nothing more is handled: what arrives stays unacknowledged, so the server keeps it. */
@@ -108,10 +133,20 @@ export class StreamManagement {
     return this.enabled ? this.ack() : undefined;
   }
 
-  private handledOne(element: Element, counted: boolean): void {
-    if (!counted || this.handlerFailed) return;
+  private handledOne(isMessage: boolean, counted: boolean, handled: boolean): void {
+    if (!counted || this.handlerFailed || this.leftOne) return;
+    if (!handled) {
+      this.leftOne = true;
+      return;
+    }
     this.handled += 1;
-    if (this.io.acknowledgeEach && element.name === 'message') this.acknowledgeSoon();
+    if (this.io.acknowledgeEach && isMessage) this.acknowledgeSoon();
+  }
+
+  private handlerFailedWith(error: Error): void {
+    if (this.handlerFailed) return;
+    this.handlerFailed = true;
+    this.io.fail(error);
   }
 
   // One <a/> for all the messages handled in one turn of the event loop (h is cumulative), not one

@@ -13,8 +13,6 @@ import { printer } from '../output.ts';
 import { catchUp, Inbox, receiving } from './unread.ts';
 
 export interface ListenOptions {
-  quietMs: number;
-  timeoutMs: number;
   /** How often to ping the server to notice a silent network cut. */
   keepaliveMs: number;
   /** Rooms to follow once caught up (-c -g). */
@@ -84,7 +82,11 @@ async function keepalive(session: Session, everyMs: number, signal: AbortSignal)
   }
 }
 
-export async function listen(open: () => Promise<Session>, inbox: Inbox, options: ListenOptions): Promise<void> {
+/**
+ * Opens a session with `open`, lets `begin` make it ready (catch up, become available), then
+ * waits; reconnects with back-off whenever a session that was working breaks, until `signal`.
+ */
+export async function listen(open: () => Promise<Session>, begin: (session: Session) => Promise<void>, options: ListenOptions): Promise<void> {
   const { signal } = options;
   const backoff = options.backoff ?? backoffMs;
   let everOnline = false;
@@ -96,7 +98,7 @@ export async function listen(open: () => Promise<Session>, inbox: Inbox, options
     const connection = new AbortController();
     try {
       session = await open();
-      await catchUp(session, inbox, { ...options, stayAvailable: true });
+      await begin(session);
       await options.rooms?.join(session);
       if (everOnline) options.notice(`reconnected as ${session.jid}`);
       everOnline = true;
@@ -125,7 +127,8 @@ export async function listen(open: () => Promise<Session>, inbox: Inbox, options
   }
 }
 
-export async function run(open: OpenSession, options: Options, diag: Diagnostics): Promise<void> {
+/** How the long-running modes (-c, -R) run: SIGINT or SIGTERM stops them cleanly, a second one at once. */
+export function agentOptions(options: Options, diag: Diagnostics): ListenOptions {
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -135,21 +138,23 @@ export async function run(open: OpenSession, options: Options, diag: Diagnostics
       process.once(signal, () => process.exit(0));
     });
   }
-  const inbox = new Inbox(printer(process.stdout, options.output));
-  const notice = (text: string) => process.stderr.write(`rsxcc: ${bareJid(options.jid)}: ${text}\n`);
-  // Loaded only for -g (it builds on this module's back-off and sleep).
-  const rooms = options.rooms.length
-    ? new (await import('./follow-rooms.ts')).RoomFollower(options.rooms, { timeoutMs: options.timeoutMs, progress: diag.progress, notice })
-    : undefined;
-  const hooks = receiving(inbox);
-  await listen(() => open(rooms?.hooks(hooks) ?? hooks), inbox, {
-    quietMs: options.quietMs,
-    timeoutMs: options.timeoutMs,
+  return {
     progress: diag.progress,
     keepaliveMs: 30_000,
-    rooms,
     selfPingMs: 30_000,
     signal: stop.signal,
-    notice,
-  });
+    notice: (text) => process.stderr.write(`rsxcc: ${bareJid(options.jid)}: ${text}\n`),
+  };
+}
+
+export async function run(open: OpenSession, options: Options, diag: Diagnostics): Promise<void> {
+  const inbox = new Inbox(printer(process.stdout, options.output));
+  const settings = agentOptions(options, diag);
+  // Loaded only for -g (it builds on this module's back-off and sleep).
+  const rooms = options.rooms.length
+    ? new (await import('./follow-rooms.ts')).RoomFollower(options.rooms, { timeoutMs: options.timeoutMs, progress: diag.progress, notice: settings.notice })
+    : undefined;
+  const hooks = receiving(inbox);
+  const catchingUp = { quietMs: options.quietMs, timeoutMs: options.timeoutMs, progress: diag.progress, stayAvailable: true };
+  await listen(() => open(rooms?.hooks(hooks) ?? hooks), (session) => catchUp(session, inbox, catchingUp), { ...settings, rooms });
 }

@@ -22,7 +22,7 @@ import { sayInRoom } from './rooms.ts';
 import { settle } from './settle.ts';
 
 // XML 1.0 section 2.2 Char: everything else cannot be carried in a stanza at all.
-const notXmlChar = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+export const notXmlChar = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 
 /** The text exactly as it will be sent, or a DataError saying which character XML cannot carry. */
 export function checkText(text: string, what: string): string {
@@ -45,6 +45,8 @@ export interface Outgoing {
   body: string;
   kind: MessageKind;
   subject?: string;
+  /** XEP-0201: the conversation the message belongs to (a request's, -q). */
+  thread?: string;
 }
 
 /** A pipe usually ends the text with one newline that belongs to the line, not to the message. */
@@ -65,6 +67,17 @@ async function readStdin(): Promise<string> {
   }
 }
 
+/** The body of -m, else standard input (less its trailing newline), checked. */
+export async function messageBody(options: Pick<Options, 'message'>): Promise<string> {
+  return checkBody(options.message ?? bodyFromInput(await readStdin()));
+}
+
+/** An error stanza as the failure of what was sent to `recipient`. */
+export function stanzaError(stanza: Element, recipient: string): RecipientError {
+  const { condition, text } = stanzaErrorOf(stanza);
+  return new RecipientError(recipient, condition, text);
+}
+
 /**
  * Collects error replies to the messages we send. Its `onStanza` must see every incoming stanza;
  * `errors` is complete for a domain's recipients once a later ping to that domain returned.
@@ -76,8 +89,7 @@ export class DeliveryReport {
   onStanza = (stanza: Element): void => {
     const id = stanza.attrs.id;
     if (stanza.name !== 'message' || stanza.attrs.type !== 'error' || id === undefined || !this.sent.has(id)) return;
-    const { condition, text } = stanzaErrorOf(stanza);
-    this.errors.push(new RecipientError(this.sent.get(id)!, condition, text));
+    this.errors.push(stanzaError(stanza, this.sent.get(id)!));
   };
 }
 
@@ -95,7 +107,7 @@ export async function sendMessages(
   session: Session,
   report: DeliveryReport,
   recipients: readonly Jid[],
-  { body, kind, subject }: Outgoing,
+  { body, kind, subject, thread }: Outgoing,
   progress: (text: string) => void = () => {},
 ): Promise<Error[]> {
   const { default: xml } = await import('@xmpp/xml');
@@ -105,7 +117,8 @@ export async function sendMessages(
     const to = fullJid(recipient);
     report.sent.set(id, to);
     const subjectElement = subject === undefined ? null : xml('subject', {}, subject);
-    await session.send(xml('message', { to, type: kind, id }, subjectElement, xml('body', {}, body)));
+    const threadElement = thread === undefined ? null : xml('thread', {}, thread);
+    await session.send(xml('message', { to, type: kind, id }, subjectElement, xml('body', {}, body), threadElement));
   }
   const remote = remoteDomains(session.jid, recipients);
   progress(`sent ${recipients.length} message(s); waiting for ${['the server', ...remote].join(', ')} to confirm`);
@@ -124,15 +137,19 @@ async function deliver(session: Session, report: DeliveryReport, muc: Muc, optio
   // A room takes groupchat only: the kind and subject are for users.
   const rooms = Promise.all(options.rooms.map((room) => caught(sayInRoom(muc, room, outgoing.body, progress))));
   const users = options.recipients.length ? await sendMessages(session, report, options.recipients, outgoing, progress) : [];
-  const failures = [...users, ...(await rooms).flat()];
-  if (failures.length > 1) throw new Failures(failures);
+  throwFailures([...users, ...(await rooms).flat()]);
+}
+
+/** None: done; one: that one; several: all of them, the first one's status. */
+export function throwFailures(failures: readonly Error[]): void {
+  if (failures.length > 1) throw new Failures([...failures]);
   if (failures.length === 1) throw failures[0];
 }
 
 export async function run(open: OpenSession, options: Options, diag: Diagnostics): Promise<void> {
   const { kind } = options;
   const subject = options.subject === undefined ? undefined : checkText(options.subject, 'subject');
-  const body = checkBody(options.message ?? bodyFromInput(await readStdin()));
+  const body = await messageBody(options);
   if (kind === 'headline') diag.progress('a headline is never stored: an offline recipient does not get it (RFC 6121 8.5)');
   const report = new DeliveryReport();
   const stanzas = new StanzaWaiters();

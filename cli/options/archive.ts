@@ -67,19 +67,19 @@ function parseCount(text: string, what: string): number {
 }
 
 /** Options that only one mode reads: given with another, they are a mistake worth hearing about. */
-const onlyWith: ReadonlyArray<readonly [keyof CommandLine, string, Mode, string]> = [
-  ['message', '-m', 'send', 'a recipient (-t JID)'],
-  ['kind', '-k', 'send', 'a recipient (-t JID)'],
-  ['subject', '-S', 'send', 'a recipient (-t JID)'],
-  ['withJid', '-W', 'history', '-H'],
-  ['start', '-B', 'history', '-H'],
-  ['end', '-E', 'history', '-H'],
-  ['max', '-N', 'history', '-H'],
+const onlyWith: ReadonlyArray<readonly [keyof CommandLine, string, readonly Mode[], string]> = [
+  ['message', '-m', ['send', 'request'], 'a recipient (-t JID or -g ROOM)'],
+  ['kind', '-k', ['send'], 'a recipient (-t JID)'],
+  ['subject', '-S', ['send'], 'a recipient (-t JID)'],
+  ['withJid', '-W', ['history'], '-H'],
+  ['start', '-B', ['history'], '-H'],
+  ['end', '-E', ['history'], '-H'],
+  ['max', '-N', ['history'], '-H'],
 ];
 
 function checkOnlyWith(line: CommandLine, mode: Mode): void {
-  for (const [key, option, needed, what] of onlyWith) {
-    if (line[key] !== undefined && mode !== needed) throw new UsageError(`${option} needs ${what}`);
+  for (const [key, option, modes, what] of onlyWith) {
+    if (line[key] !== undefined && !modes.includes(mode)) throw new UsageError(`${option} needs ${what}`);
   }
 }
 

@@ -4,7 +4,7 @@ import { bareJid, parseJid } from '../../xmpp/jid.ts';
 import { UsageError } from '../errors.ts';
 import type { OptionSources } from './sources.ts';
 
-const configKeys = ['account', 'password', 'password-file', 'server', 'cafile', 'output', 'timeout', 'quiet', 'kind', 'history-max', 'nick'] as const;
+const configKeys = ['account', 'password', 'password-file', 'server', 'cafile', 'output', 'timeout', 'quiet', 'kind', 'history-max', 'nick', 'reply-wait', 'allow', 'concurrency', 'time-limit'] as const;
 export type ConfigKey = (typeof configKeys)[number];
 
 /** One section of the config file: `[defaults]` or `[JID]`. */

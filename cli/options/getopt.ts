@@ -25,6 +25,8 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     throw error instanceof GetoptError ? new UsageError(error.message) : error;
   }
   for (const { option, value } of parsed.found) option.option.set(line, value ?? '');
-  line.recipients.push(...parsed.operands);
+  // The responder's operands are its command; elsewhere they are recipients.
+  if (line.respond) line.command = parsed.operands;
+  else line.recipients.push(...parsed.operands);
   return line;
 }

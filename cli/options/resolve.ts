@@ -6,13 +6,15 @@ import { bareJid, parseJid, type Jid } from '../../xmpp/jid.ts';
 import { UsageError } from '../errors.ts';
 import { resolveArchiveOptions, type ArchiveOptions } from './archive.ts';
 import { loadConfig, type ConfigKey } from './config-file.ts';
+import { exchangeSettings, type ResponderSettings } from './exchange.ts';
 import { parseCommandLine } from './getopt.ts';
+import { parseNumber } from './number.ts';
 import { findPassword } from './password.ts';
 import { resolveRooms, type RoomTarget } from './rooms.ts';
 import type { OptionSources } from './sources.ts';
 import type { CommandLine } from './table.ts';
 
-export type Mode = 'send' | 'unread' | 'listen' | 'history' | 'peek' | 'archiving';
+export type Mode = 'send' | 'unread' | 'listen' | 'history' | 'peek' | 'archiving' | 'request' | 'respond';
 export type OutputFormat = 'text' | 'json';
 
 export interface Options extends ArchiveOptions {
@@ -43,6 +45,10 @@ export interface Options extends ArchiveOptions {
   message?: string;
   timeoutMs: number;
   quietMs: number;
+  /** -q: how long to wait for the reply once the server has confirmed the request. */
+  replyWaitMs: number;
+  /** -R: the command and who may run it. */
+  responder?: ResponderSettings;
 }
 
 export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: Options };
@@ -58,33 +64,28 @@ export function parseServer(text: string): ServerAddress {
   return { host, port };
 }
 
-function parseNumber(text: string, what: string, min: number, max: number): number {
-  const value = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : Number.NaN;
-  if (!(value >= min && value <= max)) throw new UsageError(`bad ${what} ${JSON.stringify(text)}: expected ${min} to ${max}`);
-  return value;
-}
-
 function parseOutput(text: string): OutputFormat {
   if (text === 'text' || text === 'json') return text;
   throw new UsageError(`bad output format ${JSON.stringify(text)}: expected text or json`);
 }
 
 function chooseMode(line: CommandLine): Mode {
-  // With -H, recipients name the archive to read (cli/options/archive.ts); -g sends, except with
-  // -c, which follows the rooms.
-  const sending = (line.recipients.length > 0 && !line.history) || (line.rooms.length > 0 && !line.continuous);
+  // With -H, recipients name the archive to read (cli/options/archive.ts), with -q the one to ask;
+  // -g sends, except with -c, which follows the rooms.
+  const sending = (line.recipients.length > 0 && !line.history && !line.request) || (line.rooms.length > 0 && !line.continuous);
   const given: Array<[unknown, string, Mode]> = [
     [sending, line.recipients.length > 0 ? '-t' : '-g', 'send'],
+    [line.request, '-q', 'request'],
     [line.showUnread, '-s', 'unread'],
     [line.continuous, '-c', 'listen'],
+    [line.respond, '-R', 'respond'],
     [line.history, '-H', 'history'],
     [line.peek, '-n', 'peek'],
     [line.archiveDefault !== undefined, '-M', 'archiving'],
   ];
   const chosen = given.filter(([set]) => set);
-  if (chosen.length === 0) throw new UsageError('nothing to do: give -t JID, -g ROOM, -s, -c, -H, -n or -M');
+  if (chosen.length === 0) throw new UsageError('nothing to do: give -t JID, -g ROOM, -q, -s, -c, -R, -H, -n or -M');
   if (chosen.length > 1) throw new UsageError(`${chosen.map(([, option]) => option).join(' and ')} cannot be combined`);
-  if (line.message !== undefined && !sending) throw new UsageError('-m needs a recipient (-t JID or -g ROOM)');
   return chosen[0]![2];
 }
 
@@ -99,12 +100,14 @@ export async function resolveOptions(line: CommandLine, sources: OptionSources):
   const account = config.get(bareJid(jid)) ?? {};
   const setting = (key: ConfigKey): string | undefined => account[key] ?? defaults[key];
 
-  const recipients = mode === 'send' ? line.recipients.map((text) => parseJid(text, 'recipient JID')) : [];
+  const recipients = mode === 'send' || mode === 'request' ? line.recipients.map((text) => parseJid(text, 'recipient JID')) : [];
   const serverText = line.server ?? setting('server');
   const timeoutText = line.timeout ?? setting('timeout');
   const quietText = line.quiet ?? setting('quiet');
   // Checked before the password is looked for: a bad value must not cost a prompt first.
   const archive = resolveArchiveOptions(line, mode, setting);
+  const timeoutMs = Math.round(1000 * (timeoutText === undefined ? 10 : parseNumber(timeoutText, 'time-out (seconds)', 0.1, 3600)));
+  const exchange = exchangeSettings(line, mode, setting, timeoutMs);
   const { password, source } = await findPassword(line, account, bareJid(jid), sources);
   return {
     mode,
@@ -122,9 +125,10 @@ export async function resolveOptions(line: CommandLine, sources: OptionSources):
     recipients,
     rooms: resolveRooms(line, config, setting('nick'), sources),
     message: line.message,
-    timeoutMs: Math.round(1000 * (timeoutText === undefined ? 10 : parseNumber(timeoutText, 'time-out (seconds)', 0.1, 3600))),
+    timeoutMs,
     quietMs: quietText === undefined ? 0 : parseNumber(quietText, 'quiet window (ms)', 0, 10_000),
     ...archive,
+    ...exchange,
   };
 }
 

@@ -127,7 +127,7 @@ export async function labCommand(...args: string[]): Promise<void> {
 /** A fresh tag per test run, so leftovers of an interrupted earlier run are never mistaken for ours. */
 export const tag = (what: string) => `${what}-${process.pid}-${Date.now().toString(36)}`;
 
-/** A running `rsxcc -c` whose output can be awaited line by line. */
+/** A running rsxcc (-c, -R) whose output can be awaited line by line. */
 export function listener(args: string[]) {
   const child = start(args);
   let stdout = '';

@@ -12,7 +12,7 @@ const main = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 
 /** rsxcc ARGS logged in as alice at a fake server with `handlers`; -K, since the fixture certificate is self-signed. */
 async function rsxcc(handlers: IqHandler[], args: string[]): Promise<{ status: number; stdout: string; stderr: string; received: string[] }> {
-  const server = await fakeServer([], iqRoute(handlers));
+  const server = await fakeServer([], { route: iqRoute(handlers) });
   try {
     return await new Promise((resolve) => {
       const argv = ['--import', 'tsx', main, '-j', ACCOUNT, '-K', '-x', `127.0.0.1:${server.port}`, '-T', '5', ...args];

@@ -97,7 +97,7 @@ test('given two modes, or bad values, then a usage error (64); a bad JID is bad 
   await rejects(['-H', 'a@rooms.x', 'b@rooms.x'], UsageError, /at most one room JID/);
   await rejects(['-H', 'lounge@rooms.x/nick'], DataError, /invalid room JID .*bare JID/);
   await rejects(['-H', '-W', 'bob@'], DataError, /invalid JID for -W/);
-  await rejects([], UsageError, /^nothing to do: give -t JID, -g ROOM, -s, -c, -H, -n or -M$/);
+  await rejects([], UsageError, /^nothing to do: give -t JID, -g ROOM, -q, -s, -c, -R, -H, -n or -M$/);
 });
 
 test('config file: kind and history-max are defaults the command line overrides', async () => {

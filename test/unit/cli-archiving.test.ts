@@ -10,7 +10,7 @@ import { ACCOUNT, discoInfo, fakePrefs, login } from './fake-archive.ts';
 import { fakeServer, iqRoute, type IqHandler } from './fake-xmpp-server.ts';
 
 async function setDefault(handlers: IqHandler[], value: 'always' | 'never' | 'roster'): Promise<string> {
-  const server = await fakeServer([], iqRoute(handlers));
+  const server = await fakeServer([], { route: iqRoute(handlers) });
   const session = await login(server);
   try {
     return await archiveDefault(session, value);

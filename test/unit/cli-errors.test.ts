@@ -1,7 +1,7 @@
 // rsxcc's one table from failure to exit status, and how a failure reads on stderr.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExitCode, exitCodeOf, oneLine, UsageError } from '../../cli/errors.ts';
+import { ExitCode, exitCodeOf, MissingCommandError, NoReplyError, oneLine, UsageError } from '../../cli/errors.ts';
 import {
   AuthError,
   ConfigError,
@@ -26,6 +26,8 @@ test('every typed failure has its sysexits status; anything else is temporary (7
     [new RecipientError('bob@example.org', 'service-unavailable'), 69],
     [new TimeoutError('x'), 75],
     [new AuthError('x'), 77],
+    [new NoReplyError('x'), 75],
+    [new MissingCommandError('x'), 69],
     [new Error('connection lost'), 75],
   ];
   for (const [error, status] of cases) assert.equal(exitCodeOf(error), status, error.name);

@@ -22,7 +22,7 @@ interface Read {
 async function history(archive: FakeArchive, filter: HistoryFilter = {}, options: { handlers?: IqHandler[]; print?: (item: ArchivedMessage) => Promise<void> } = {}): Promise<Read> {
   const ids: string[] = [];
   const print = options.print ?? (async (item: ArchivedMessage) => void ids.push(item.id));
-  const server = await fakeServer([], iqRoute(options.handlers ?? [discoInfo(ACCOUNT, [NS_MAM]), archive.handler]));
+  const server = await fakeServer([], { route: iqRoute(options.handlers ?? [discoInfo(ACCOUNT, [NS_MAM]), archive.handler]) });
   try {
     const reader = new ArchiveReader(print);
     const session = await login(server, { onStanza: reader.onStanza });

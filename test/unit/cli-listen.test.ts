@@ -7,7 +7,7 @@ import xml from '@xmpp/xml';
 import { AuthError, UnreachableError } from '../../xmpp/errors.ts';
 import type { Session } from '../../xmpp/session.ts';
 import { listen } from '../../cli/modes/listen.ts';
-import { Inbox } from '../../cli/modes/unread.ts';
+import { catchUp, Inbox } from '../../cli/modes/unread.ts';
 
 function fakeSession(ended: Promise<Error | undefined>): Session {
   return {
@@ -33,9 +33,9 @@ async function run(opens: Array<() => Promise<Session>>) {
     if (opened === opens.length - 1) setTimeout(() => stop.abort(), 50);
     return opens[opened++]!();
   };
-  const options = { quietMs: 0, timeoutMs: 1000, keepaliveMs: 20, progress: () => {}, notice: (text: string) => notices.push(text), signal: stop.signal, backoff: () => 0 };
+  const options = { keepaliveMs: 20, progress: () => {}, notice: (text: string) => notices.push(text), signal: stop.signal, backoff: () => 0 };
   try {
-    await listen(open, new Inbox(async () => {}), options);
+    await listen(open, (session) => catchUp(session, new Inbox(async () => {}), { quietMs: 0, timeoutMs: 1000, stayAvailable: true }), options);
     return { notices, opened };
   } finally {
     stop.abort();

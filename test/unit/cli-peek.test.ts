@@ -9,7 +9,7 @@ import { ACCOUNT, discoInfo, login, NS_OFFLINE, offlineHeaders } from './fake-ar
 import { fakeServer, iqRoute, type FakeServer, type IqHandler } from './fake-xmpp-server.ts';
 
 async function peekAt(handlers: IqHandler[]): Promise<{ counted: Promise<OfflineCount>; server: FakeServer }> {
-  const server = await fakeServer(['stored one'], iqRoute(handlers));
+  const server = await fakeServer(['stored one'], { route: iqRoute(handlers) });
   const session = await login(server);
   const counted = peek(session);
   await counted.catch(() => {});

@@ -48,7 +48,7 @@ test('given -g with -s, -m with -c, or -G without a room, then a usage error (64
   await refused(['-g', `${LAB}/alice`, '-s'], 64, /^-g and -s cannot be combined$/);
   await refused(['-c', '-g', `${LAB}/alice`, '-m', 'hi'], 64, /^-m needs a recipient \(-t JID or -g ROOM\)$/);
   await refused(['-t', 'bob@example.org', '-G', '/pw'], 64, /^-G needs a room/, {}, { '/pw': 'x\n' });
-  await refused([], 64, /^nothing to do: give -t JID, -g ROOM, -s, -c, -H, -n or -M$/);
+  await refused([], 64, /^nothing to do: give -t JID, -g ROOM, -q, -s, -c, -R, -H, -n or -M$/);
 });
 
 test('given room passwords in -G FILE, XMPP_ROOM_PASSWORD and the room\'s config section, then -G wins, then the environment, then the config; none is fine until a room asks', async () => {

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { exitCodeOf } from '../../cli/errors.ts';
 import { RoomFollower } from '../../cli/modes/follow-rooms.ts';
 import { listen } from '../../cli/modes/listen.ts';
-import { Inbox, receiving } from '../../cli/modes/unread.ts';
+import { catchUp, Inbox, receiving } from '../../cli/modes/unread.ts';
 import { printer } from '../../cli/output.ts';
 import { withFakeServer, type FakeServer } from './fake-xmpp-server.ts';
 import { FakeRoom, ME } from './fake-muc.ts';
@@ -39,7 +39,8 @@ async function follow(room: FakeRoom, format: 'text' | 'json', selfPingMs: numbe
     const rooms = new RoomFollower(options.rooms, common);
     const hooks = rooms.hooks(receiving(inbox));
     let finished = false;
-    const ended = listen(() => login({ ...hooks, timeoutMs: options.timeoutMs }), inbox, { ...common, quietMs: 0, keepaliveMs: 60_000, rooms, selfPingMs, signal: stop.signal })
+    const catchingUp = { quietMs: 0, timeoutMs: options.timeoutMs, progress: common.progress, stayAvailable: true };
+    const ended = listen(() => login({ ...hooks, timeoutMs: options.timeoutMs }), (session) => catchUp(session, inbox, catchingUp), { ...common, keepaliveMs: 60_000, rooms, selfPingMs, signal: stop.signal })
       .then(
         () => undefined,
         (error: Error) => error,

@@ -2,7 +2,10 @@
 // SCRAM-SHA-1 for user "alice" with password "secret", resource binding, XEP-0198 without
 // resumption, ping. On presence it sends the messages it holds; it records everything it is sent.
 // A `route` (a fake room, a fake remote domain, the IQ handlers of fake-archive.ts made a route by
-// iqRoute) sees each stanza first and may answer it instead.
+// iqRoute) sees each stanza first and may answer it instead. A test may also deliver stanzas to the
+// clients at any moment, and answer their messages (onMessage) as a recipient would; each
+// connection records the stanzas it was sent after <enabled/>, which an <a h="n"/> from the client
+// covers the first n of.
 import { createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -53,25 +56,55 @@ export interface FakeServer {
   push(text: string): void;
   /** Drops every connection, as a server restart would; the port stays open. */
   drop(): void;
+  /** Each client connection, in the order they came. */
+  connections: FakeConnection[];
+  /** Sends a stanza (XML) to every client connected, as the server would route it to them. */
+  deliver(text: string): void;
   close(): void;
 }
+
+export interface FakeConnection {
+  /** The full JID bound, once bound. */
+  jid?: string;
+  /** Stanzas sent to the client after <enabled/>: an <a h="n"/> acknowledges the first n. */
+  counted: string[];
+  write(text: string): void;
+}
+
+export interface FakeServerOptions {
+  /** Called with each message a client sends; `reply` writes to that client. */
+  onMessage?: (message: Element, reply: (text: string) => void) => void;
+  /** Sees each stanza after login first; true: answered, the server does nothing more with it. */
+  route?: Route;
+}
+
+const isStanza = (text: string) => /^<(message|presence|iq)[\s>/]/.test(text);
 
 const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
 const header = `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='${NS.stream}' id='s' from='example.org' version='1.0'>`;
 const features = ['<starttls xmlns="urn:ietf:params:xml:ns:xmpp-tls"><required/></starttls>', `<mechanisms xmlns="${NS.sasl}"><mechanism>SCRAM-SHA-1</mechanism></mechanisms>`, `<bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"/><sm xmlns="${NS.sm}"/>`];
 
 /** One client connection: the stream restarts after STARTTLS and after SASL (stage 0, 1, 2). */
-class Connection {
+class Connection implements FakeConnection {
   private stage = 0;
   private scram: { bare: string; serverFirst: string; salt: Buffer } | undefined;
+  jid?: string;
+  readonly counted: string[] = [];
+  private enabled = false;
 
   constructor(
     private socket: net.Socket | tls.TLSSocket,
     private readonly offline: string[],
     private readonly received: string[],
-    private readonly route: Route | undefined,
+    private readonly options: FakeServerOptions = {},
   ) {
     this.listen();
+  }
+
+  write(text: string): void {
+    if (this.socket.destroyed) return;
+    if (this.enabled && isStanza(text)) this.counted.push(text);
+    this.socket.write(text);
   }
 
   private listen(): void {
@@ -95,10 +128,6 @@ class Connection {
     });
   }
 
-  write(text: string): void {
-    this.socket.write(text);
-  }
-
   /** A new stream, over TLS from now on when `secure`. */
   private restart(secure = false): void {
     this.socket.removeAllListeners('data');
@@ -109,8 +138,8 @@ class Connection {
 
   private onElement(element: Element): void {
     this.received.push(String(element));
-    const send = (text: string) => this.socket.write(text);
-    if (this.stage === 2 && this.route?.(element, send)) return;
+    const send = (text: string) => this.write(text);
+    if (this.stage === 2 && this.options.route?.(element, send)) return;
     if (element.is('starttls', NS.tls)) {
       send(`<proceed xmlns='${NS.tls}'/>`);
       this.restart(true);
@@ -128,32 +157,38 @@ class Connection {
       this.restart();
     } else if (element.is('iq')) {
       const bind = element.getChild('bind');
-      const payload = bind ? `<bind xmlns='${bind.getNS()}'><jid>alice@example.org/${bind.getChildText('resource') || 'res'}</jid></bind>` : '';
+      if (bind) this.jid = `alice@example.org/${bind.getChildText('resource') || 'res'}`;
+      const payload = bind ? `<bind xmlns='${bind.getNS()}'><jid>${this.jid}</jid></bind>` : '';
       send(`<iq type='result' id='${element.attrs.id}' from='example.org'>${payload}</iq>`);
     } else if (element.is('enable', NS.sm)) {
       send(`<enabled xmlns='${NS.sm}' id='sm1'/>`);
+      this.enabled = true;
     } else if (element.is('presence')) {
-      send(this.offline.map((body, i) => `<message from='bob@example.org/x' type='chat' id='o${i}'><body>${body}</body></message>`).join(''));
+      for (const [i, body] of this.offline.entries()) send(`<message from='bob@example.org/x' type='chat' id='o${i}'><body>${body}</body></message>`);
+    } else if (element.is('message')) {
+      this.options.onMessage?.(element, send);
     }
   }
 }
 
-export async function fakeServer(offline: string[] = [], route?: Route): Promise<FakeServer> {
+export async function fakeServer(offline: string[] = [], options: FakeServerOptions = {}): Promise<FakeServer> {
   const received: string[] = [];
   const sockets: net.Socket[] = [];
-  let latest: Connection | undefined;
+  const connections: Connection[] = [];
   const server = net.createServer((socket) => {
     sockets.push(socket);
     socket.on('error', () => {});
-    latest = new Connection(socket, offline, received, route);
+    connections.push(new Connection(socket, offline, received, options));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const drop = () => sockets.splice(0).forEach((socket) => socket.destroy());
   return {
     port: (server.address() as net.AddressInfo).port,
     received,
-    push: (text) => latest?.write(text),
+    push: (text) => connections.at(-1)?.write(text),
     drop,
+    connections,
+    deliver: (text) => connections.forEach((connection) => connection.write(text)),
     close: () => {
       drop();
       server.close();
@@ -165,7 +200,7 @@ export type Login = (extra?: Partial<SessionOptions>) => Promise<Session>;
 
 /** A fake server holding `offline` (answering through `route` first), and a login to it as alice trusting the fixture CA. */
 export async function withFakeServer(offline: string[], route: Route | undefined, fn: (server: FakeServer, login: Login) => Promise<void>): Promise<void> {
-  const server = await fakeServer(offline, route);
+  const server = await fakeServer(offline, { route });
   const dir = await mkdtemp(path.join(tmpdir(), 'fake-xmpp-'));
   try {
     const caFile = path.join(dir, 'ca.pem');

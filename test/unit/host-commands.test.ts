@@ -23,7 +23,8 @@ const STEP_OF: [RegExp, Step[]][] = [
   [/^haproxy\/provision\.sh$/, ['role:haproxy']],
   [/^db\/provision\.sh$/, ['role:db']],
   [/^(provision\/|scripts\/)/, ['lab']],
-  // rsxcc starts no process: anything found there has no step, so no row can cover it.
+  // rsxcc runs no program of its own (only the command a person gives -R): anything found there
+  // has no step, so no row can cover it.
   [/^cli\//, []],
 ];
 

@@ -1,6 +1,7 @@
 // XEP-0198 for what we receive, against a fake stream: nothing is acknowledged before its handler
 // has finished with it; one <a/> per event-loop turn; the socket pauses while 256 stanzas wait for
-// their handler and resumes at 64; a failed handler stops all acknowledgement.
+// their handler and resumes at 64; a failed handler stops all acknowledgement; a stanza taken on as
+// Pending counts once it settles, in arrival order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import xml, { type Element } from '@xmpp/xml';
@@ -169,4 +170,66 @@ test('only stanzas reach the handler: stream features and other nonzas do not', 
   for (const element of [xml('presence'), xml('iq', { type: 'result' }), smFeatures, xml('a', { xmlns: NS_SM, h: '3' }), message(1)]) sm.receive(element);
   await sm.idle();
   assert.deepEqual(seen, ['presence', 'iq', 'message']);
+});
+
+/** A Pending settled from outside, as a responder settles a request once its reply is confirmed. */
+function pending() {
+  let settle: (handled: boolean) => void = () => {};
+  const handled = new Promise<boolean>((resolve) => (settle = resolve));
+  return { pending: { handled }, settle };
+}
+
+test('a stanza taken on as Pending lets the next one through at once, and counts only once it settles, in arrival order', async () => {
+  const requests = new Map([1, 2, 3].map((n) => [`m${n}`, pending()]));
+  const dispatched: string[] = [];
+  const { sm, log, enable } = setUp({
+    onStanza: (stanza) => {
+      dispatched.push(String(stanza.attrs.id));
+      return requests.get(String(stanza.attrs.id))!.pending;
+    },
+  });
+  await enable();
+  for (const n of [1, 2, 3]) sm.receive(message(n));
+  await turn();
+  assert.deepEqual(dispatched, ['m1', 'm2', 'm3'], 'premise: all three handed over while none is finished');
+  requests.get('m2')!.settle(true);
+  requests.get('m3')!.settle(true);
+  await turn();
+  await turn();
+  assert.deepEqual(acks(log.written), [], 'm2 and m3 are done, but h may not count past m1, still pending');
+  requests.get('m1')!.settle(true);
+  await sm.idle();
+  await turn();
+  assert.deepEqual(acks(log.written), [`<a xmlns="${NS_SM}" h="3"/>`]);
+});
+
+test('a Pending that settles false stays with the server, and so does everything after it', async () => {
+  const { sm, log, enable } = setUp({
+    onStanza: (stanza) => (stanza.attrs.id === 'm2' ? { handled: Promise.resolve(false) } : undefined),
+  });
+  await enable();
+  for (const n of [1, 2, 3]) sm.receive(message(n));
+  await sm.idle();
+  await turn();
+  assert.deepEqual(acks(log.written), [`<a xmlns="${NS_SM}" h="1"/>`]);
+  assert.equal(String(sm.finalAcknowledgement()), `<a xmlns="${NS_SM}" h="1"/>`, 'm3 was handled, but h counts a prefix');
+  assert.deepEqual(log.failures, [], 'leaving a stanza with the server is not a failure');
+});
+
+test('idle() waits for what is pending; a Pending that rejects fails the session', async () => {
+  const request = pending();
+  const { sm, log, enable } = setUp({ onStanza: (stanza) => (stanza.attrs.id === 'm1' ? request.pending : { handled: Promise.reject(new Error('spawn failed')) }) });
+  await enable();
+  sm.receive(message(1));
+  let idle = false;
+  void sm.idle().then(() => (idle = true));
+  await turn();
+  assert.equal(idle, false, 'm1 is still pending');
+  request.settle(true);
+  await turn();
+  assert.equal(idle, true);
+  sm.receive(message(2));
+  await sm.idle();
+  assert.deepEqual(log.failures.map((e) => e.message), ['spawn failed']);
+  assert.equal(sm.broken, true);
 });
