@@ -74,19 +74,23 @@ test('each host listens only where it must, and the client host reaches no admin
       .filter((a) => !a.startsWith('127.'))
       .map((a) => Number(a.split(':').pop()))
       .sort((a, b) => a - b);
-  assert.deepEqual(await listening('haproxy'), [53, 5222], 'HAProxy stats are a unix socket only');
-  assert.deepEqual(await listening('prosody'), [5222], 'MariaDB is not on the network');
+  const { c2s, c2sProxied, s2s, erlangDist, dns } = status.ports as Record<string, number>;
+  const sorted = (...ports: number[]) => ports.sort((a, b) => a - b);
+  assert.deepEqual(await listening('haproxy'), sorted(dns!, c2s!, s2s!), 'HAProxy stats are a unix socket only');
+  assert.deepEqual(await listening('prosody'), sorted(c2s!, s2s!), 'MariaDB is not on the network');
   for (const n of status.ejabberd) {
-    assert.deepEqual(await listening(n.host), [5210, 5222, 5322]);
+    assert.deepEqual(await listening(n.host), sorted(erlangDist!, c2s!, s2s!, c2sProxied!));
     const connect = async (from: string, port: number) =>
       (await chatlab('exec', from, '--', 'timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${n.address}/${port}`)).exitCode;
-    assert.notEqual(await connect('client', 5210), 0, `Erlang distribution of ${n.host} refused to the client host`);
-    assert.notEqual(await connect('client', 5322), 0, `PROXY port of ${n.host} refused to the client host`);
-    assert.equal(await connect('client', 5222), 0, `client port of ${n.host} open`);
-    assert.equal(await connect('haproxy', 5322), 0, `HAProxy reaches the PROXY port of ${n.host}`);
+    assert.notEqual(await connect('client', erlangDist!), 0, `Erlang distribution of ${n.host} refused to the client host`);
+    assert.notEqual(await connect('client', c2sProxied!), 0, `PROXY port of ${n.host} refused to the client host`);
+    assert.notEqual(await connect('client', s2s!), 0, `s2s port of ${n.host} refused to the client host (peers come through HAProxy)`);
+    assert.equal(await connect('client', c2s!), 0, `client port of ${n.host} open`);
+    assert.equal(await connect('haproxy', c2sProxied!), 0, `HAProxy reaches the PROXY port of ${n.host}`);
+    assert.equal(await connect('haproxy', s2s!), 0, `HAProxy reaches the s2s port of ${n.host}`);
   }
   const peer = status.ejabberd[1]!;
-  assert.equal((await chatlab('exec', peer.host, '--', 'timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${status.ejabberd[0]!.address}/5210`)).exitCode, 0, 'nodes reach each other');
+  assert.equal((await chatlab('exec', peer.host, '--', 'timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${status.ejabberd[0]!.address}/${erlangDist}`)).exitCode, 0, 'nodes reach each other');
 });
 
 test('lab secrets are mode 600, git-ignored, and every node has the one random cookie', async () => {
