@@ -81,8 +81,8 @@ export function account(server: LabServer, user: string): string[] {
   return ['-j', server.jid(user), '-P', server.passwordFile(user), '-x', server.connect, '-a', server.caFile];
 }
 
-export function start(args: string[], options: { input?: string } = {}): ResultPromise {
-  return execa('node', [rsxcc, ...args], { reject: false, input: options.input ?? '', timeout: 60_000, stripFinalNewline: false });
+export function start(args: string[], options: { input?: string; timeoutMs?: number } = {}): ResultPromise {
+  return execa('node', [rsxcc, ...args], { reject: false, input: options.input ?? '', timeout: options.timeoutMs ?? 60_000, stripFinalNewline: false });
 }
 
 export async function run(args: string[], options: { input?: string } = {}): Promise<RunResult> {
@@ -128,8 +128,8 @@ export async function labCommand(...args: string[]): Promise<void> {
 export const tag = (what: string) => `${what}-${process.pid}-${Date.now().toString(36)}`;
 
 /** A running rsxcc (-c, -R) whose output can be awaited line by line. */
-export function listener(args: string[]) {
-  const child = start(args);
+export function listener(args: string[], timeoutMs = 60_000) {
+  const child = start(args, { timeoutMs });
   let stdout = '';
   let stderr = '';
   const waiters: Array<() => void> = [];
