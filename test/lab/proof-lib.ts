@@ -6,8 +6,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
-import { execa, type ResultPromise } from 'execa';
 import { chatlab, chatlabArgv, ensureLab, labStatus } from './fixture.ts';
+import { BackgroundProcess, runProcess, type Run } from './process.ts';
 import { projectRoot } from '../../provision/paths.ts';
 import type { LabStatus } from '../../provision/lab/status.ts';
 import { lab as spec } from '../../provision/lab.ts';
@@ -141,14 +141,7 @@ export class Accounts {
   }
 }
 
-export interface Run {
-  exitCode: number | undefined;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  signal: string | undefined;
-  ms: number;
-}
+export type { Run } from './process.ts';
 
 export interface RunOptions {
   input?: string | Buffer;
@@ -158,19 +151,8 @@ export interface RunOptions {
 }
 
 /** Runs argv as a shell would run it (stdin closed unless given), bounded, with its timing. */
-async function runBounded(argv: string[], options: RunOptions): Promise<Run> {
-  const start = Date.now();
-  const r = await execa(argv[0]!, argv.slice(1), {
-    reject: false,
-    input: options.input,
-    stdin: options.input === undefined ? 'ignore' : undefined,
-    env: options.env,
-    extendEnv: false,
-    timeout: options.killAfterMs ?? 30_000,
-    stripFinalNewline: false,
-  });
-  return result(r, start);
-}
+const runBounded = (argv: string[], options: RunOptions): Promise<Run> =>
+  runProcess(argv, { input: options.input, env: options.env, timeoutMs: options.killAfterMs ?? 30_000 });
 
 /** `rsxcc ARGS` on this machine. */
 export const rsxcc = (args: string[], options: RunOptions = {}): Promise<Run> => runBounded(['node', rsxccBin, ...args], options);
@@ -181,17 +163,6 @@ export const rsxccAsInstalled = (args: string[], options: RunOptions = {}): Prom
 /** `rsxcc ARGS` on the lab's `client` host: its resolver is the lab DNS, so SRV lookups work. */
 export const rsxccOnClient = (args: string[], options: RunOptions = {}): Promise<Run> =>
   runBounded(['node', ...chatlabArgv('exec', 'client', '--', 'node', rsxccBin, ...args)], options);
-
-function result(r: { exitCode?: number; stdout?: unknown; stderr?: unknown; timedOut?: boolean; signal?: string }, start: number): Run {
-  return {
-    exitCode: r.exitCode,
-    stdout: String(r.stdout ?? ''),
-    stderr: String(r.stderr ?? ''),
-    timedOut: r.timedOut ?? false,
-    signal: r.signal,
-    ms: Date.now() - start,
-  };
-}
 
 /** The arguments that log `account` in: password from a file (never on the command line), the lab CA. */
 export const login = (lab: ProofLab, account: Account, server?: string): string[] => [
@@ -378,66 +349,16 @@ export async function fault(command: 'kill' | 'start' | 'cut' | 'heal', host: st
  * rsxcc running in the background (`-c`, or a `-s` to be killed): what it printed so far, its
  * notices on stderr, and a bounded stop. Output is asked for as JSON lines.
  */
-export class Background {
-  stdout = '';
-  stderr = '';
-  private readonly child: ResultPromise;
-  readonly exited: Promise<Run>;
-  private readonly start = Date.now();
-  private killAt: number | undefined;
-  private lines = 0;
-
+export class Background extends BackgroundProcess {
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = execa('node', [rsxccBin, ...args, '-o', 'json'], {
-      reject: false,
-      env,
-      stdin: 'ignore',
-      extendEnv: false,
-      timeout: 600_000,
-      buffer: false,
-    });
-    this.child.stdout!.on('data', (d: Buffer) => {
-      this.stdout += d.toString();
-      if (this.killAt !== undefined && (this.lines += d.toString().split('\n').length - 1) >= this.killAt) this.child.kill('SIGKILL');
-    });
-    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = this.child.then((r) => result({ ...r, stdout: this.stdout, stderr: this.stderr }, this.start));
+    super(['node', rsxccBin, ...args, '-o', 'json'], { env, timeoutMs: 600_000 });
   }
 
-  get pid() {
-    return this.child.pid!;
-  }
-  get exitCode(): number | null {
-    return this.child.exitCode;
-  }
   messages(): Received[] {
     return parseJsonLines(this.stdout);
   }
   bodies(): string[] {
     return this.messages().map((m) => m.body);
-  }
-
-  /** SIGKILL from the output handler itself, the moment `lines` lines have been printed: a kill
-   *  point exact to the line, whatever the drain's pace. */
-  killAtLine(lines: number): void {
-    this.killAt = lines;
-  }
-
-  /** Power-cut style: SIGKILL now, then whatever it had printed. */
-  async kill9(): Promise<Run> {
-    this.child.kill('SIGKILL');
-    return this.exited;
-  }
-
-  /** SIGTERM, then the exit (bounded: SIGKILL after `ms`, which the caller's assertions then see). */
-  async stop(ms = 10_000): Promise<Run> {
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }
 
