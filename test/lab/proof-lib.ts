@@ -8,42 +8,24 @@ import path from 'node:path';
 import { after, before } from 'node:test';
 import { chatlab, chatlabArgv, ensureLab, labStatus } from './fixture.ts';
 import { BackgroundProcess, runProcess, type Run } from './process.ts';
+import { envCount, parseJsonLines, type Received } from './proof-count.ts';
 import { projectRoot } from '../../provision/paths.ts';
 import type { LabStatus } from '../../provision/lab/status.ts';
 import { lab as spec } from '../../provision/lab.ts';
 import { SQL_DATABASE } from '../../provision/generate/db.ts';
 import { DATABASE } from '../../provision/generate/prosody.ts';
-import type { ReceivedMessage } from '../../cli/output.ts';
 import type { Element } from '@xmpp/xml';
+
+export * from './proof-count.ts';
 
 export const rsxccBin = path.join(projectRoot, 'dist', 'rsxcc.js');
 // The domains come from the model (a named lab keeps them); hosts from `chatlab status`.
 export const EJABBERD = spec.domains.ejabberd;
 export const PROSODY = spec.domains.prosody;
 
-/** A loop count from the environment (nightly raises it), else the CI default. */
-export function envCount(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}=${text}: expected a whole number`);
-  return n;
-}
-
 /** Concurrent rsxcc processes: enough to use both cores while the servers work, not more. */
 export const CONCURRENCY = envCount('PROOF_CONCURRENCY', 6);
 
-/** Reproducible "random" points: mulberry32 seeded from PROOF_SEED (printed by the tests that use it). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 export const seed = envCount('PROOF_SEED', Date.now() % 1_000_000);
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -175,11 +157,6 @@ export const send = (lab: ProofLab, from: Account, to: Account, body: string, se
 /** `rsxcc -c`: continuous mode in the background. */
 export const listener = (args: string[]) => new Background([...args, '-c']);
 
-/**
- * Stores `bodies` as unread messages for `to`, fast: one session of rsxcc's own session code sends
- * them all and one ping confirms them (the stream is processed in order). This is set-up, not the
- * thing under test: scenarios that prove sending use the rsxcc command itself.
- */
 /** A session of rsxcc's own code logged in as `account` at `server` (host:port), for fast senders. */
 export async function openAs(lab: ProofLab, account: Account, server: string, onStanza?: (stanza: Element) => void) {
   const { openSession } = await import('../../xmpp/session.ts');
@@ -188,6 +165,11 @@ export async function openAs(lab: ProofLab, account: Account, server: string, on
   return openSession({ jid: account.jid, password, server: { host, port: Number(port) }, caFile: lab.ca, timeoutMs: 20_000, onStanza });
 }
 
+/**
+ * Stores `bodies` as unread messages for `to`, fast: one session of rsxcc's own session code sends
+ * them all and one ping confirms them (the stream is processed in order). This is set-up, not the
+ * thing under test: scenarios that prove sending use the rsxcc command itself.
+ */
 export async function fillUnread(lab: ProofLab, from: Account, to: Account, bodies: readonly string[], server: string): Promise<void> {
   const { default: xml } = await import('@xmpp/xml');
   const session = await openAs(lab, from, server);
@@ -201,23 +183,6 @@ export async function fillUnread(lab: ProofLab, from: Account, to: Account, bodi
   } finally {
     await session.close();
   }
-}
-
-/** One JSON line of `rsxcc -o json`: exactly what cli/output.ts writes. */
-export type Received = ReceivedMessage;
-
-/** rsxcc's `-o json` output: one object a line. A torn last line (a killed process) is dropped. */
-export function parseJsonLines(stdout: string): Received[] {
-  const out: Received[] = [];
-  for (const line of stdout.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as Received);
-    } catch {
-      // Only a kill -9 in the middle of a write can leave a partial line; it is not "printed".
-    }
-  }
-  return out;
 }
 
 export async function unread(lab: ProofLab, account: Account, server?: string): Promise<{ run: Run; messages: Received[] }> {
@@ -236,56 +201,6 @@ export async function drainAll(lab: ProofLab, account: Account, server?: string,
   }
   assert.fail(`${account.jid}: unread messages kept coming after ${maxRuns} runs`);
 }
-
-export interface Tally {
-  expected: number;
-  delivered: number;
-  lost: string[];
-  duplicates: number;
-  /** Bodies seen that were not expected (another test's message: a sign of shared accounts). */
-  unexpected: number;
-}
-
-/** Compares the bodies that must have arrived with every body printed (each printed occurrence counts). */
-export function tally(expected: Iterable<string>, printed: Iterable<string>): Tally {
-  const want = new Set(expected);
-  const seen = new Map<string, number>();
-  for (const body of printed) seen.set(body, (seen.get(body) ?? 0) + 1);
-  const lost = [...want].filter((b) => !seen.has(b));
-  let duplicates = 0;
-  let unexpected = 0;
-  for (const [body, n] of seen) {
-    if (want.has(body)) duplicates += n - 1;
-    else unexpected += n;
-  }
-  return { expected: want.size, delivered: want.size - lost.length, lost, duplicates, unexpected };
-}
-
-/**
- * Runs `fn` over `items` with at most `limit` at once, and starts nothing after `deadline` (epoch
- * ms): the count bounds the loop, the deadline bounds its time. Items not started are reported.
- */
-export async function pool<T, R>(items: readonly T[], limit: number, deadline: number, fn: (item: T, index: number) => Promise<R>) {
-  const results: Array<R | undefined> = new Array(items.length);
-  let next = 0;
-  let notStarted = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= items.length) return;
-      if (Date.now() > deadline) {
-        notStarted++;
-        continue;
-      }
-      results[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return { results, notStarted };
-}
-
-/** A Node stack trace on stderr: what a user must never see. */
-export const hasStackTrace = (stderr: string) => /^\s+at .+(:\d+:\d+\)?|\(native\)|<anonymous>)$/m.test(stderr) || /node:internal/.test(stderr);
 
 /** The whole cluster as one: every node runs, sees every node, and HAProxy has them all UP. */
 export async function clusterWhole(): Promise<boolean> {
@@ -419,8 +334,3 @@ export async function proxiedConnections(lab: ProofLab): Promise<Record<string, 
   }
   return counts;
 }
-
-export const fmt = (counts: Record<string, number | string>) =>
-  Object.entries(counts)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');
