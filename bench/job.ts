@@ -16,7 +16,9 @@ export interface Common {
   address: { host: string; port: number };
   caFile: string;
   rsxcc: string;
-  accounts: Record<'sender' | 'sink' | 'drain' | 'listen' | 'peerListen', Account>;
+  /** rsxcc as it was before (BENCH_BASELINE), measured beside the current one when given. */
+  baseline?: string;
+  accounts: Record<'sender' | 'sink' | 'drain' | 'listen' | 'peerListen' | 'baselineListen', Account>;
 }
 
 export type Job =

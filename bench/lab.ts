@@ -14,8 +14,8 @@ export interface LabStatus {
   ejabberd: { host: string }[];
 }
 
-export type Role = 'sender' | 'sink' | 'drain' | 'listen' | 'peerListen';
-const roles: Record<Role, string> = { sender: 'bsender', sink: 'bsink', drain: 'bdrain', listen: 'blisten', peerListen: 'bpeerlisten' };
+export type Role = 'sender' | 'sink' | 'drain' | 'listen' | 'peerListen' | 'baselineListen';
+const roles: Record<Role, string> = { sender: 'bsender', sink: 'bsink', drain: 'bdrain', listen: 'blisten', peerListen: 'bpeerlisten', baselineListen: 'bbaselisten' };
 
 const chatlabJs = resolve('dist/chatlab.js');
 

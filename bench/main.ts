@@ -1,8 +1,9 @@
-// `npm run bench`: rsxcc against go-sendxmpp, and the lab itself, on a named lab of the bench's own
-// (never the default lab: other people test against it at the same time). A table on stdout,
-// bench/out/bench.json and bench/out/bench.svg; progress on stderr. Knobs: see `config()`.
+// `npm run bench`: rsxcc against go-sendxmpp (and against its own earlier build, BENCH_BASELINE),
+// and the lab itself, on a named lab of the bench's own (never the default lab: other people test
+// against it at the same time). A table on stdout, bench/out/bench.json and bench/out/bench.svg;
+// progress on stderr. Knobs: see `config()`.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { benchPanels, chartSvg } from './chart.ts';
@@ -20,6 +21,8 @@ function config(env: NodeJS.ProcessEnv) {
   const int = (name: string, fallback: number) => (env[name] ? parseIntList(env[name]!, name)[0]! : fallback);
   const list = (name: string, fallback: number[]) => (env[name] ? parseIntList(env[name]!, name) : fallback);
   const nodes = list('BENCH_NODES', [1, 2, 3]);
+  const baseline = env.BENCH_BASELINE ? resolve(env.BENCH_BASELINE) : undefined;
+  if (baseline && !existsSync(baseline)) throw new Error(`BENCH_BASELINE=${env.BENCH_BASELINE}: no such file (bench/baseline.sh REV builds one)`);
   return {
     lab: env.BENCH_LAB ?? 'bench',
     subnet: env.BENCH_SUBNET ?? '192.168.80.0/21',
@@ -43,6 +46,8 @@ function config(env: NodeJS.ProcessEnv) {
     capacityUsers: int('BENCH_CAPACITY_USERS', quick ? 100 : 500),
     capacityS: int('BENCH_CAPACITY_S', quick ? 20 : 45),
     labRunning: int('BENCH_LAB_RUNNING', quick ? 2 : 5),
+    /** An earlier build of rsxcc (dist/rsxcc.js of another revision): measured beside the current one in send, unread and continuous. */
+    baseline,
   };
 }
 
@@ -132,7 +137,7 @@ async function measureLab(lab: BenchLab, cfg: Config, results: BenchResults, nod
   let mnesiaAfter: { common: Omit<Job, 'phase'>; waiting: number } | undefined;
   for (const server of servers) {
     const { domain, address } = serverTarget(status, server);
-    const common = { server, nodes, address, caFile: status.caFile, rsxcc: resolve('dist/rsxcc.js'), accounts: accounts[domain]! };
+    const common = { server, nodes, address, caFile: status.caFile, rsxcc: resolve('dist/rsxcc.js'), baseline: cfg.baseline, accounts: accounts[domain]! };
     // A phase that fails is noted and the bench goes on: a partial table beats none.
     const attempt = async (what: string, work: () => Promise<void>) => {
       try {
@@ -190,7 +195,7 @@ async function main(): Promise<number> {
   mkdirSync(outDir, { recursive: true });
   const save = () => writeFileSync(`${outDir}/bench.json`, `${JSON.stringify(results, null, 2)}\n`);
   const lab = new BenchLab(cfg.lab, cfg.subnet, log);
-  log(`${results.command}: lab ${cfg.lab} on ${cfg.subnet}, ejabberd nodes ${cfg.nodes.join(', ')} (all figures with ${cfg.mainNodes})`);
+  log(`${results.command}: lab ${cfg.lab} on ${cfg.subnet}, ejabberd nodes ${cfg.nodes.join(', ')} (all figures with ${cfg.mainNodes})${cfg.baseline ? `; baseline ${cfg.baseline}` : ''}`);
   // The peer, and `time` for peak RSS, installed the way the lab installs its own packages.
   execFileSync('bash', ['provision/shell/packages.sh', ...installList('bench')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const order = [cfg.mainNodes, ...cfg.nodes.filter((n) => n !== cfg.mainNodes)];

@@ -6,7 +6,7 @@ import { countLines, finish, peak, start } from './children.ts';
 import { log, sleep, tag, type Common, type Job } from './job.ts';
 import { fill } from './queue.ts';
 import type { DrainResult, Tool } from './results.ts';
-import { peerArgs, readUnread, rsxccArgs } from './tools.ts';
+import { peerArgs, readUnread, rsxccArgs, rsxccBuilds, type Rsxcc } from './tools.ts';
 
 interface Drained {
   ms: number;
@@ -15,14 +15,14 @@ interface Drained {
 }
 
 /** rsxcc -s under /usr/bin/time: start to exit, messages shown, peak RSS. */
-async function drainRsxcc(job: Common, waiting: number, marker: string): Promise<Drained> {
+async function drainRsxcc(job: Common, build: Rsxcc, waiting: number, marker: string): Promise<Drained> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-'));
   try {
     const rssFile = join(dir, 'rss');
     const t0 = performance.now();
-    const child = start('/usr/bin/time', ['-f', '%M', '-o', rssFile, ...rsxccArgs(job, job.accounts.drain, '-s', '-o', 'json', '-T', '120')], job);
+    const child = start('/usr/bin/time', ['-f', '%M', '-o', rssFile, ...rsxccArgs(job, build, job.accounts.drain, '-s', '-o', 'json', '-T', '120')], job);
     const lines = countLines(child, marker);
-    await finish(child, 300_000, `rsxcc -s with ${waiting} waiting`);
+    await finish(child, 300_000, `${build} -s with ${waiting} waiting`);
     const ms = performance.now() - t0;
     return { ms, shown: lines.count(), rssKb: Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) };
   } finally {
@@ -58,14 +58,14 @@ export async function drainPhase(job: Job & { phase: 'drain' }): Promise<DrainRe
   const results: DrainResult[] = [];
   await readUnread(job, job.accounts.drain);
   for (const waiting of job.waiting) {
-    const tools: Tool[] = waiting > 0 && job.withPeer ? ['rsxcc', 'go-sendxmpp'] : ['rsxcc'];
+    const tools: Tool[] = [...rsxccBuilds(job), ...(waiting > 0 && job.withPeer ? ['go-sendxmpp' as const] : [])];
     for (const tool of tools) {
       const runs = waiting === 0 ? job.emptyRuns : 1;
       const result: DrainResult = { server: job.server, nodes: job.nodes, tool, waiting, wallMs: [], shown: 0, peakRssKb: 0 };
       for (let run = 0; run < runs; run++) {
         const marker = `${tag}-${tool}-${waiting}-${run}`;
         await fill(job, job.accounts.drain, waiting, marker);
-        const { ms, shown, rssKb } = await (tool === 'rsxcc' ? drainRsxcc : drainPeer)(job, waiting, marker);
+        const { ms, shown, rssKb } = await (tool === 'go-sendxmpp' ? drainPeer(job, waiting, marker) : drainRsxcc(job, tool, waiting, marker));
         result.wallMs.push(ms);
         result.shown = shown;
         result.peakRssKb = Math.max(result.peakRssKb, rssKb);

@@ -1,4 +1,4 @@
-// Continuous mode: both tools listening, RSS after an idle spell, then a paced load sent to each in
+// Continuous mode: every tool listening, RSS after an idle spell, then a paced load sent to each in
 // turn; every load message must be shown once.
 import type { ChildProcess } from 'node:child_process';
 import xml from '@xmpp/xml';
@@ -7,7 +7,7 @@ import { countLines, peak, start, waitUntil } from './children.ts';
 import { log, sleep, tag, type Common, type Job } from './job.ts';
 import { session } from './queue.ts';
 import type { ListenResult, Tool } from './results.ts';
-import { peerArgs, startRsxcc } from './tools.ts';
+import { peerArgs, rsxccBuilds, startRsxcc } from './tools.ts';
 
 interface Listener {
   tool: Tool;
@@ -20,9 +20,12 @@ interface Listener {
   lines: () => number;
 }
 
+/** Each tool listens as an account of its own. */
+const listenAs = { rsxcc: 'listen', 'go-sendxmpp': 'peerListen', 'rsxcc-baseline': 'baselineListen' } as const satisfies Record<Tool, keyof Common['accounts']>;
+
 function startListener(job: Common, tool: Tool): Listener {
-  const account = tool === 'rsxcc' ? job.accounts.listen : job.accounts.peerListen;
-  const child = tool === 'rsxcc' ? startRsxcc(job, account, '-c', '-o', 'json') : start('go-sendxmpp', peerArgs(job, account, '-l'), job);
+  const account = job.accounts[listenAs[tool]];
+  const child = tool === 'go-sendxmpp' ? start('go-sendxmpp', peerArgs(job, account, '-l'), job) : startRsxcc(job, tool, account, '-c', '-o', 'json');
   child.stderr!.on('data', (chunk: Buffer) => log(`${tool}: ${chunk.toString().trim()}`));
   const pattern = new RegExp(`${tag}-load (\\d+)`);
   const listener: Listener = { tool, child, jid: account.jid, seen: new Set(), loadLines: 0, lines: () => 0 };
@@ -91,11 +94,11 @@ async function underLoad(job: Job & { phase: 'listen' }, sender: Session, listen
 }
 
 export async function listenPhase(job: Job & { phase: 'listen' }): Promise<ListenResult[]> {
-  const listeners = (['rsxcc', 'go-sendxmpp'] as const).map((tool) => startListener(job, tool));
+  const listeners = [...rsxccBuilds(job), 'go-sendxmpp' as const].map((tool) => startListener(job, tool));
   const sender = await session(job, job.accounts.sender);
   try {
     for (const listener of listeners) await online(sender, listener);
-    log(`both listeners online; idle for ${job.idleS} s`);
+    log(`${listeners.map((l) => l.tool).join(', ')} online; idle for ${job.idleS} s`);
     await sleep(job.idleS * 1000);
     const idle = listeners.map((l) => peak(l.child, Number.NaN, 'VmRSS'));
     const results: ListenResult[] = [];

@@ -3,18 +3,20 @@
 import { formatCount, formatKb, formatMs, formatRate, formatRatio, median, perSecond, ratio } from './stats.ts';
 
 export type Server = 'ejabberd' | 'prosody';
-export type Tool = 'rsxcc' | 'go-sendxmpp';
+export type Tool = 'rsxcc' | 'go-sendxmpp' | 'rsxcc-baseline';
 export const peer: Tool = 'go-sendxmpp';
+/** rsxcc as it was before (BENCH_BASELINE), measured in the same run: a regression shows as a ratio above 1. */
+export const baseline: Tool = 'rsxcc-baseline';
 
 export interface SendResult {
   server: Server;
   nodes: number;
-  rsxccMs: number[];
-  peerMs: number[];
+  /** Start to exit of each send, per tool that ran. */
+  ms: Partial<Record<Tool, number[]>>;
   /** `node -e 0`: what Node costs before rsxcc runs a line of its own. */
   floorMs: number[];
   /** Messages the recipient really had afterwards, per tool, out of `runs` each. */
-  delivered: Record<Tool, number>;
+  delivered: Partial<Record<Tool, number>>;
   runs: number;
 }
 
@@ -72,16 +74,26 @@ export interface Row {
   peer: string;
   ratio: string;
   target: string;
+  /** Only when the baseline ran: its figure, and rsxcc's ratio to it. */
+  baseline?: string;
+  vsBaseline?: string;
 }
 
 const where = (server: Server, nodes: number, storage?: 'mnesia') =>
   server === 'ejabberd' ? `ejabberd x${nodes} (HAProxy${storage === 'mnesia' ? ', Mnesia' : ''})` : 'prosody';
 
+/** The baseline's cells of a row: its figure, and the current rsxcc's ratio to it (above 1.00x: more time or memory now). */
+const versus = (figure: string, ours: number, before: number): Pick<Row, 'baseline' | 'vsBaseline'> => ({
+  baseline: figure,
+  vsBaseline: formatRatio(ratio(ours, before)),
+});
+
 function sendRows(send: SendResult): Row[] {
-  const ours = median(send.rsxccMs);
-  const theirs = median(send.peerMs);
+  const ms = (tool: Tool) => median(send.ms[tool] ?? []);
+  const [ours, theirs, before] = [ms('rsxcc'), ms(peer), ms(baseline)];
+  const withBaseline = send.ms[baseline] !== undefined;
   const place = where(send.server, send.nodes);
-  const delivered = `${send.delivered.rsxcc}/${send.runs}`;
+  const delivered = (tool: Tool) => `${send.delivered[tool]}/${send.runs}`;
   return [
     {
       what: `send 1 message (median of ${send.runs}, alternating)`,
@@ -90,86 +102,111 @@ function sendRows(send: SendResult): Row[] {
       peer: formatMs(theirs),
       ratio: formatRatio(ratio(ours, theirs)),
       target: '<= 1.00x',
+      ...(withBaseline && versus(formatMs(before), ours, before)),
     },
-    { what: 'messages the recipient had afterwards', where: place, ours: delivered, peer: `${send.delivered[peer]}/${send.runs}`, ratio: '', target: 'all' },
+    {
+      what: 'messages the recipient had afterwards',
+      where: place,
+      ours: delivered('rsxcc'),
+      peer: delivered(peer),
+      ratio: '',
+      target: 'all',
+      ...(withBaseline && { baseline: delivered(baseline), vsBaseline: '' }),
+    },
     { what: `\`node -e 0\` (floor of any Node CLI here${process.env.NODE_EXTRA_CA_CERTS ? ', NODE_EXTRA_CA_CERTS set' : ''})`, where: place, ours: formatMs(median(send.floorMs)), peer: '', ratio: '', target: '' },
   ];
 }
 
 function drainRows(drains: DrainResult[], sends: SendResult[]): Row[] {
-  const rows: Row[] = [];
-  const find = (d: DrainResult, tool: Tool) =>
-    drains.find((other) => other.tool === tool && other.server === d.server && other.nodes === d.nodes && other.waiting === d.waiting && other.storage === d.storage);
-  for (const ours of drains.filter((d) => d.tool === 'rsxcc')) {
-    const place = where(ours.server, ours.nodes, ours.storage);
-    const oursMs = median(ours.wallMs);
-    if (ours.waiting === 0) {
-      const ownSend = sends.find((s) => s.server === ours.server && s.nodes === ours.nodes);
-      const sendMs = ownSend ? median(ownSend.rsxccMs) : Number.NaN;
-      rows.push({
-        what: `unread, 0 waiting (median of ${ours.wallMs.length}); ratio to rsxcc's own send`,
-        where: place,
-        ours: `${formatMs(oursMs)}, ${formatKb(ours.peakRssKb)}`,
-        peer: 'no such mode',
-        ratio: formatRatio(ratio(oursMs, sendMs)),
-        target: '<= 1.20x',
-      });
-      continue;
-    }
-    const theirs = find(ours, peer);
-    const theirMs = theirs ? median(theirs.wallMs) : Number.NaN;
-    const figure = (d: DrainResult | undefined, ms: number) =>
-      d ? `${formatMs(ms)}, ${formatRate(perSecond(d.shown, ms))}${d.shown === d.waiting ? '' : ` (${formatCount(d.shown)} shown)`}` : 'n/a';
-    rows.push({
+  const find = (d: DrainResult, tool: Tool, waiting = d.waiting) =>
+    drains.find((other) => other.tool === tool && other.server === d.server && other.nodes === d.nodes && other.waiting === waiting && other.storage === d.storage);
+  return drains
+    .filter((d) => d.tool === 'rsxcc')
+    .flatMap((ours) => (ours.waiting === 0 ? [emptyDrainRow(ours, find(ours, baseline), sends)] : waitingRows(ours, find(ours, peer), find(ours, baseline), find(ours, 'rsxcc', 0))));
+}
+
+const drainMs = (d: DrainResult | undefined) => (d ? median(d.wallMs) : Number.NaN);
+
+/** Nothing waiting: start-up bound, so compared with rsxcc's own send (the peer has no such mode). */
+function emptyDrainRow(ours: DrainResult, before: DrainResult | undefined, sends: SendResult[]): Row {
+  const ownSend = sends.find((s) => s.server === ours.server && s.nodes === ours.nodes);
+  const sendMs = median(ownSend?.ms.rsxcc ?? []);
+  const figure = (d: DrainResult) => `${formatMs(drainMs(d))}, ${formatKb(d.peakRssKb)}`;
+  return {
+    what: `unread, 0 waiting (median of ${ours.wallMs.length}); ratio to rsxcc's own send`,
+    where: where(ours.server, ours.nodes, ours.storage),
+    ours: figure(ours),
+    peer: 'no such mode',
+    ratio: formatRatio(ratio(drainMs(ours), sendMs)),
+    target: '<= 1.20x',
+    ...(before && versus(figure(before), drainMs(ours), drainMs(before))),
+  };
+}
+
+/** Messages waiting: time and throughput, then peak RSS (also above rsxcc's own with none waiting). */
+function waitingRows(ours: DrainResult, theirs: DrainResult | undefined, before: DrainResult | undefined, empty: DrainResult | undefined): Row[] {
+  const place = where(ours.server, ours.nodes, ours.storage);
+  const figure = (d: DrainResult | undefined) =>
+    d ? `${formatMs(drainMs(d))}, ${formatRate(perSecond(d.shown, drainMs(d)))}${d.shown === d.waiting ? '' : ` (${formatCount(d.shown)} shown)`}` : 'n/a';
+  const rss = (d: DrainResult | undefined) => d?.peakRssKb ?? Number.NaN;
+  return [
+    {
       what: `unread, ${formatCount(ours.waiting)} waiting: time, throughput`,
       where: place,
-      ours: figure(ours, oursMs),
-      peer: figure(theirs, theirMs),
-      ratio: formatRatio(ratio(oursMs, theirMs)),
+      ours: figure(ours),
+      peer: figure(theirs),
+      ratio: formatRatio(ratio(drainMs(ours), drainMs(theirs))),
       target: '',
-    });
-    const empty = find({ ...ours, waiting: 0 }, 'rsxcc');
-    rows.push({
+      ...(before && versus(figure(before), drainMs(ours), drainMs(before))),
+    },
+    {
       what: `unread, ${formatCount(ours.waiting)} waiting: peak RSS`,
       where: place,
       ours: formatKb(ours.peakRssKb) + (empty ? ` (+${formatKb(ours.peakRssKb - empty.peakRssKb)} over 0 waiting)` : ''),
       peer: theirs ? formatKb(theirs.peakRssKb) : 'n/a',
-      ratio: formatRatio(ratio(ours.peakRssKb, theirs?.peakRssKb ?? Number.NaN)),
+      ratio: formatRatio(ratio(ours.peakRssKb, rss(theirs))),
       target: ours.waiting >= 10_000 ? '<= +20 MB over 0 waiting' : '',
-    });
-  }
-  return rows;
+      ...(before && versus(formatKb(before.peakRssKb), ours.peakRssKb, before.peakRssKb)),
+    },
+  ];
 }
 
 function listenRows(listens: ListenResult[]): Row[] {
-  const rows: Row[] = [];
-  for (const ours of listens.filter((l) => l.tool === 'rsxcc')) {
-    const theirs = listens.find((l) => l.tool === peer && l.server === ours.server);
-    const lost = (l: ListenResult | undefined) =>
-      l
-        ? `${formatCount(l.sent - l.received)} of ${formatCount(l.sent)}${l.duplicates ? `, ${l.duplicates} dup` : ''}${l.serverConfirmed === false ? ' (server fell behind: not confirmed)' : ''}`
-        : 'n/a';
-    rows.push(
-      {
-        what: `continuous: RSS idle after ${ours.idleS} s`,
-        where: ours.server,
-        ours: formatKb(ours.idleRssKb),
-        peer: theirs ? formatKb(theirs.idleRssKb) : 'n/a',
-        ratio: formatRatio(ratio(ours.idleRssKb, theirs?.idleRssKb ?? Number.NaN)),
-        target: '<= 60 MB',
-      },
-      {
-        what: `continuous: peak RSS receiving ${ours.rate} msg/s for ${ours.loadS} s`,
-        where: ours.server,
-        ours: formatKb(ours.loadPeakRssKb),
-        peer: theirs ? formatKb(theirs.loadPeakRssKb) : 'n/a',
-        ratio: formatRatio(ratio(ours.loadPeakRssKb, theirs?.loadPeakRssKb ?? Number.NaN)),
-        target: '',
-      },
-      { what: 'continuous: messages lost', where: ours.server, ours: lost(ours), peer: lost(theirs), ratio: '', target: '0' },
-    );
-  }
-  return rows;
+  return listens
+    .filter((l) => l.tool === 'rsxcc')
+    .flatMap((ours) => {
+      const other = (tool: Tool) => listens.find((l) => l.tool === tool && l.server === ours.server);
+      return listenMeasures(ours, other(peer), other(baseline));
+    });
+}
+
+function listenMeasures(ours: ListenResult, theirs: ListenResult | undefined, before: ListenResult | undefined): Row[] {
+  const memory = (what: string, kb: (l: ListenResult) => number, target: string): Row => ({
+    what,
+    where: ours.server,
+    ours: formatKb(kb(ours)),
+    peer: theirs ? formatKb(kb(theirs)) : 'n/a',
+    ratio: formatRatio(ratio(kb(ours), theirs ? kb(theirs) : Number.NaN)),
+    target,
+    ...(before && versus(formatKb(kb(before)), kb(ours), kb(before))),
+  });
+  const lost = (l: ListenResult | undefined) =>
+    l
+      ? `${formatCount(l.sent - l.received)} of ${formatCount(l.sent)}${l.duplicates ? `, ${l.duplicates} dup` : ''}${l.serverConfirmed === false ? ' (server fell behind: not confirmed)' : ''}`
+      : 'n/a';
+  return [
+    memory(`continuous: RSS idle after ${ours.idleS} s`, (l) => l.idleRssKb, '<= 60 MB'),
+    memory(`continuous: peak RSS receiving ${ours.rate} msg/s for ${ours.loadS} s`, (l) => l.loadPeakRssKb, ''),
+    {
+      what: 'continuous: messages lost',
+      where: ours.server,
+      ours: lost(ours),
+      peer: lost(theirs),
+      ratio: '',
+      target: '0',
+      ...(before && { baseline: lost(before), vsBaseline: '' }),
+    },
+  ];
 }
 
 function labRows(lab: LabResult): Row[] {
@@ -206,10 +243,12 @@ export function tableRows(results: BenchResults): Row[] {
 
 /** A Markdown table: readable as plain text on a terminal, rendered as a table in the README. */
 export function markdownTable(rows: Row[]): string {
-  const header: Row = { what: 'measure', where: 'server', ours: 'rsxcc', peer: peer, ratio: 'ratio', target: 'target' };
-  const columns = Object.keys(header) as (keyof Row)[];
+  const header: Required<Row> = { what: 'measure', where: 'server', ours: 'rsxcc', peer, ratio: 'ratio', baseline, vsBaseline: 'ratio to baseline', target: 'target' };
+  // The baseline's columns only in a run that had one.
+  const withBaseline = rows.some((row) => row.baseline !== undefined);
+  const columns = (Object.keys(header) as (keyof Row)[]).filter((column) => withBaseline || (column !== 'baseline' && column !== 'vsBaseline'));
   const escape = (cell: string) => cell.replaceAll('|', '\\|');
-  const line = (row: Row) => `| ${columns.map((column) => escape(row[column])).join(' | ')} |`;
+  const line = (row: Row) => `| ${columns.map((column) => escape(row[column] ?? '')).join(' | ')} |`;
   return [line(header), `|${columns.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
 }
 

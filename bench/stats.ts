@@ -16,11 +16,12 @@ export function ratio(ours: number, peer: number): number {
 }
 
 /**
- * Who runs first in pair `run`: alternating the order cancels the drift of a shared machine (page
- * cache, another engineer's load) between the two tools instead of handing it all to one.
+ * The order of the tools in round `run`: rotating it cancels the drift of a shared machine (page
+ * cache, another engineer's load) between the tools instead of handing it all to one.
  */
-export function alternate<T>(run: number, first: T, second: T): [T, T] {
-  return run % 2 === 0 ? [first, second] : [second, first];
+export function rotate<T>(run: number, tools: readonly T[]): T[] {
+  const shift = run % Math.max(1, tools.length);
+  return [...tools.slice(shift), ...tools.slice(0, shift)];
 }
 
 const na = 'n/a';

@@ -105,9 +105,9 @@ const BASE_COMMANDS: Record<string, string[]> = {
 // [command, package, steps]: one row per command.
 const OWN_COMMANDS: [string, string, Step[]][] = [
   ['openssl', 'openssl', ['lab', 'test']],
-  ['git', 'git', ['test']],
+  ['git', 'git', ['test', 'bench']],
   ['node', 'nodejs', ['lab', 'test', 'bench', 'vm-stage', 'role:client']],
-  ['npm', 'nodejs', ['lab', 'test']],
+  ['npm', 'nodejs', ['lab', 'test', 'bench']],
   ['shellcheck', 'shellcheck', ['test']],
   ['man', 'man-db', ['test']],
   ['vagrant', 'vagrant', ['test', 'box', 'vm-stage']],

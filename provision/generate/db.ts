@@ -42,33 +42,38 @@ export function generateDb(lab: Lab): GeneratedFile[] {
       ADDRESS: db.address,
       SQL_PORT: lab.spec.ports.sql,
       CLIENTS: lab.ejabberd.map((n) => n.host.address).join(' '),
-    }, dedent`
-      ensure_packages ${ROLE_PACKAGES.db.join(' ')}
-      install_block "$ROOT/lab/hosts" /etc/hosts || true
-      PASSWORD=$(cat "$SECRETS/${SQL_PASSWORD_SECRET}")
-
-      changed=0
-      load_firewall "$HERE/chatlab.nft" /etc/mysql/chatlab.nft mariadb.service && changed=1
-      install_file "$SECRETS/$FQDN.crt" "$CERT.crt" 644 root:root && changed=1
-      install_file "$SECRETS/$FQDN.key" "$CERT.key" 640 root:mysql && changed=1
-      start_mariadb "$HERE/mariadb.cnf" "$changed"
-
-      if [ -z "$(mariadb -N -e "SHOW DATABASES LIKE '$DATABASE'")" ]; then
-        mariadb -e "CREATE DATABASE $DATABASE CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-        log "created database $DATABASE"
-        CHANGES=$((CHANGES + 1))
-      fi
-      # One account per ejabberd node address, TLS required; the password from the lab's secrets
-      # (letters and digits only, so it is safe inside the SQL text), given on stdin, never argv.
-      for client in $CLIENTS; do
-        known=$(mariadb -N <<<"SELECT COUNT(*) FROM mysql.user WHERE User='$SQL_USER' AND Host='$client' AND authentication_string=PASSWORD('$PASSWORD') AND ssl_type='ANY'")
-        [ "$known" = 1 ] && continue
-        mariadb <<<"CREATE OR REPLACE USER '$SQL_USER'@'$client' IDENTIFIED BY '$PASSWORD' REQUIRE SSL; GRANT ALL PRIVILEGES ON $DATABASE.* TO '$SQL_USER'@'$client'"
-        log "database account $SQL_USER@$client"
-        CHANGES=$((CHANGES + 1))
-      done
-      wait_tcp "$ADDRESS" "$SQL_PORT" 60 || die "MariaDB is not listening on $ADDRESS:$SQL_PORT"
-      finish
-    `),
+    }, [START_STEPS, ACCOUNT_STEPS].join('\n')),
   ];
 }
+
+/** The secrets and the firewall in place, MariaDB (re)started, ejabberd's database made once. */
+const START_STEPS = dedent`
+  ensure_packages ${ROLE_PACKAGES.db.join(' ')}
+  install_block "$ROOT/lab/hosts" /etc/hosts || true
+  PASSWORD=$(cat "$SECRETS/${SQL_PASSWORD_SECRET}")
+
+  changed=0
+  load_firewall "$HERE/chatlab.nft" /etc/mysql/chatlab.nft mariadb.service && changed=1
+  install_file "$SECRETS/$FQDN.crt" "$CERT.crt" 644 root:root && changed=1
+  install_file "$SECRETS/$FQDN.key" "$CERT.key" 640 root:mysql && changed=1
+  start_mariadb "$HERE/mariadb.cnf" "$changed"
+
+  if [ -z "$(mariadb -N -e "SHOW DATABASES LIKE '$DATABASE'")" ]; then
+    mariadb -e "CREATE DATABASE $DATABASE CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+    log "created database $DATABASE"
+    CHANGES=$((CHANGES + 1))
+  fi`;
+
+const ACCOUNT_STEPS = dedent`
+  # One account per ejabberd node address, TLS required; the password from the lab's secrets
+  # (letters and digits only, so it is safe inside the SQL text), given on stdin, never argv.
+  for client in $CLIENTS; do
+    known=$(mariadb -N <<<"SELECT COUNT(*) FROM mysql.user WHERE User='$SQL_USER' AND Host='$client' AND authentication_string=PASSWORD('$PASSWORD') AND ssl_type='ANY'")
+    [ "$known" = 1 ] && continue
+    mariadb <<<"CREATE OR REPLACE USER '$SQL_USER'@'$client' IDENTIFIED BY '$PASSWORD' REQUIRE SSL; GRANT ALL PRIVILEGES ON $DATABASE.* TO '$SQL_USER'@'$client'"
+    log "database account $SQL_USER@$client"
+    CHANGES=$((CHANGES + 1))
+  done
+  wait_tcp "$ADDRESS" "$SQL_PORT" 60 || die "MariaDB is not listening on $ADDRESS:$SQL_PORT"
+  finish
+`;

@@ -1,8 +1,8 @@
 // The ejabberd cluster: one ejabberd.yml for every node, an ejabberdctl.cfg per node, and a
 // provisioning script with which any node, started in any order, ends up in the cluster.
 import type { EjabberdNode, Lab } from '../model.ts';
-import { dedent, generated, type GeneratedFile } from './file.ts';
-import { roleScript } from './script.ts';
+import { dedent, generated, indent, type GeneratedFile } from './file.ts';
+import { roleScript, type ShellVars } from './script.ts';
 import { nftTable } from './firewall.ts';
 import { ROLE_PACKAGES } from '../roles.ts';
 import { sqlSteps, storageConfig } from './ejabberd-sql.ts';
@@ -10,22 +10,16 @@ import { EJABBERD_LAB_CA, ejabberdS2s, ejabberdS2sListener, ejabberdS2sModules }
 import { ejabberdMucModules, ejabberdRoomSteps } from './rooms.ts';
 
 export const certPath = (domain: string) => `/etc/ejabberd/certs/${domain}.pem`;
+
+/** ejabberd.yml, section by section, a blank line between them. */
 export function ejabberdConfig(lab: Lab): string {
-  const { spec } = lab;
-  const listener = (port: number, proxied: boolean) =>
-    [
-      `  - port: ${port}`,
-      '    ip: "0.0.0.0"',
-      '    module: ejabberd_c2s',
-      '    starttls_required: true',
-      '    max_stanza_size: 1048576',
-      '    shaper: c2s_shaper',
-      '    access: c2s',
-      ...(proxied ? ['    # Only HAProxy connects here; it prepends a PROXY v2 header.', '    use_proxy_protocol: true'] : []),
-    ].join('\n');
+  return [hostSection(lab), listenSection(lab), clusterSection(lab), ejabberdS2s(lab), storageConfig(lab), accessSection(lab), moduleSection(lab)].join('\n');
+}
+
+function hostSection(lab: Lab): string {
   return dedent`
     hosts:
-      - ${spec.domains.ejabberd}
+      - ${lab.spec.domains.ejabberd}
 
     # Production level: info writes lines per connection and login, disk I/O on every session.
     loglevel: warning
@@ -33,22 +27,48 @@ export function ejabberdConfig(lab: Lab): string {
     log_rotate_count: 2
 
     certfiles:
-      - ${certPath(spec.domains.ejabberd)}
+      - ${certPath(lab.spec.domains.ejabberd)}
+  `;
+}
 
+/** A client listener, as lines of the \`listen:\` list. */
+function c2sListener(port: number, proxied: boolean): string[] {
+  return [
+    `  - port: ${port}`,
+    '    ip: "0.0.0.0"',
+    '    module: ejabberd_c2s',
+    '    starttls_required: true',
+    '    max_stanza_size: 1048576',
+    '    shaper: c2s_shaper',
+    '    access: c2s',
+    ...(proxied ? ['    # Only HAProxy connects here; it prepends a PROXY v2 header.', '    use_proxy_protocol: true'] : []),
+  ];
+}
+
+function listenSection(lab: Lab): string {
+  const { ports } = lab.spec;
+  return dedent`
     # Direct client port (tests reach a chosen node here), the port behind HAProxy, and s2s.
     listen:
-    ${[listener(spec.ports.c2s, false), listener(spec.ports.c2sProxied, true), ...ejabberdS2sListener(lab)].join('\n')}
+    ${[...c2sListener(ports.c2s, false), ...c2sListener(ports.c2sProxied, true), ...ejabberdS2sListener(lab)].join('\n')}
+  `;
+}
 
+function clusterSection(lab: Lab): string {
+  return dedent`
     # ejabberd sets the Erlang tick time itself (default 1 minute, overriding -kernel net_ticktime):
     # the lab wants a pulled cable noticed in seconds. Must be the same on every node.
-    net_ticktime: ${spec.erlang.netTicktime} seconds
+    net_ticktime: ${lab.spec.erlang.netTicktime} seconds
 
     # Per-user caches (auth, roster, privacy, ...) sized for the lab's sessions: at the default of
     # 1,000 a load run logs "Shrinking cache" every second and goes back to Mnesia for each user.
-    cache_size: ${spec.limits.maxSessions}
+    cache_size: ${lab.spec.limits.maxSessions}
+  `;
+}
 
-    ${ejabberdS2s(lab)}
-    ${storageConfig(lab)}
+/** Authentication, who may do what, and the traffic shapers. */
+function accessSection(lab: Lab): string {
+  return dedent`
     # SCRAM: the server stores salted hashes, never the password.
     auth_password_format: scram
 
@@ -75,9 +95,13 @@ export function ejabberdConfig(lab: Lab): string {
 
     shaper_rules:
       max_user_sessions: 10
-      max_user_offline_messages: ${spec.limits.offlinePerUser}
+      max_user_offline_messages: ${lab.spec.limits.offlinePerUser}
       c2s_shaper: c2s_rate
+  `;
+}
 
+function moduleSection(lab: Lab): string {
+  return dedent`
     modules:
       mod_disco: {}
       mod_roster: {}
@@ -101,7 +125,7 @@ export function ejabberdConfig(lab: Lab): string {
       mod_mam:
         default: never
     ${[...ejabberdMucModules(), ...ejabberdS2sModules(lab)].join('\n')}
-    `;
+  `;
 }
 
 export function ejabberdctlConfig(lab: Lab, node: EjabberdNode): string {
@@ -139,8 +163,6 @@ export function firewall(lab: Lab): string {
 }
 
 export function generateEjabberd(lab: Lab): GeneratedFile[] {
-  const { spec } = lab;
-  const seed = lab.ejabberd[0]!;
   return [
     generated('ejabberd/ejabberd.yml', '#', 'ejabberd', ejabberdConfig(lab)),
     generated('ejabberd/chatlab.nft', '#', 'ejabberd', firewall(lab)),
@@ -152,80 +174,99 @@ export function generateEjabberd(lab: Lab): GeneratedFile[] {
     ...lab.ejabberd.map((node) =>
       generated(`ejabberd/${node.host.name}/ejabberdctl.cfg`, '#', 'ejabberd', ejabberdctlConfig(lab, node)),
     ),
-    roleScript(lab, 'ejabberd', 'ejabberd', {
-      DOMAIN: spec.domains.ejabberd,
-      C2S_PORT: spec.ports.c2s,
-      SEED_NODE: seed.erlangNode,
-      ACCOUNTS: spec.accounts.join(' '),
-      JOIN_TIMEOUT: 600,
-      ...(lab.db && { SQL_HOST: lab.db.fqdn, SQL_PORT: spec.ports.sql }),
-    }, dedent`
+    roleScript(lab, 'ejabberd', 'ejabberd', scriptVars(lab), dedent`
       [ -f "$HERE/$ROLE_HOST/ejabberdctl.cfg" ] || die "no ejabberd node named $ROLE_HOST in this lab"
       ensure_packages ${ROLE_PACKAGES.ejabberd.join(' ')}
       install_block "$ROOT/lab/hosts" /etc/hosts || true
       NODE=$(sed -n 's/^ERLANG_NODE=//p' "$HERE/$ROLE_HOST/ejabberdctl.cfg")
       ADDRESS=$(awk -v h="$ROLE_HOST" '$3 == h { print $1 }' "$ROOT/lab/hosts")
 
-      changed=0
-      install_file "$HERE/ejabberd.yml" /etc/ejabberd/ejabberd.yml 640 root:ejabberd && changed=1
-      install_file "$HERE/$ROLE_HOST/ejabberdctl.cfg" /etc/ejabberd/ejabberdctl.cfg 640 root:ejabberd && changed=1
-      install_file "$HERE/inetrc" /etc/ejabberd/inetrc 644 root:root && changed=1
-      install_file "$SECRETS/$DOMAIN.pem" "/etc/ejabberd/certs/$DOMAIN.pem" 640 root:ejabberd && changed=1
-      install_file "$SECRETS/ca.crt" ${EJABBERD_LAB_CA} 644 root:ejabberd && changed=1
-      # One random cookie for the whole lab, made once on the workstation: no copying between nodes.
-      install_file "$SECRETS/erlang.cookie" /var/lib/ejabberd/.erlang.cookie 400 ejabberd:ejabberd && changed=1
-      install_dir /var/lib/ejabberd 700 ejabberd:ejabberd
-      load_firewall "$HERE/chatlab.nft" /etc/ejabberd/chatlab.nft ejabberd.service && changed=1
-      ${sqlSteps(lab)}
-      install_dir /var/log/ejabberd 750 ejabberd:ejabberd
-      install_dir /run/ejabberd 755 ejabberd:ejabberd
-      run_service ejabberd ejabberd.service "$changed" -- \\
-        setpriv --reuid=ejabberd --regid=ejabberd --init-groups \\
-        env HOME=/var/lib/ejabberd /usr/sbin/ejabberdctl foreground
-      wait_tcp "$ADDRESS" "$C2S_PORT" 120 || die "ejabberd is not listening on $ADDRESS:$C2S_PORT"
+      ${installAndStart(lab)}
 
       ctl() { ejabberdctl "$@"; }
       if [ "$NODE" = "$SEED_NODE" ]; then
-        # Accounts live in the replicated database: the seed creates them once for every node.
-        registered=$(ctl registered_users "$DOMAIN")
-        # Side by side: each ejabberdctl call starts an Erlang VM of its own (~0.9 s), the longest
-        # step of a wiped \`chatlab up\` when run one after the other.
-        pending=()
-        for user in $ACCOUNTS; do
-          grep -qx "$user" <<<"$registered" && continue
-          ctl register "$user" "$DOMAIN" "$(cat "$SECRETS/accounts/$user@$DOMAIN")" >/dev/null &
-          pending+=("$!:$user")
-        done
-        for job in "\${pending[@]}"; do
-          wait "\${job%%:*}" || die "registering \${job#*:}@$DOMAIN failed"
-          log "registered \${job#*:}@$DOMAIN"
-          CHANGES=$((CHANGES + 1))
-        done
+      ${indent(REGISTER_ACCOUNTS, '  ')}
       elif ! ctl list_cluster | grep -qF "$SEED_NODE"; then
-        # Any start order works: a joining node waits for the seed, then joins by itself.
-        deadline=$((SECONDS + JOIN_TIMEOUT))
-        until ctl --node "$SEED_NODE" status >/dev/null 2>&1; do
-          [ $SECONDS -lt $deadline ] || die "seed node $SEED_NODE did not come up within $JOIN_TIMEOUT s"
-          sleep 1
-        done
-        # join_cluster can fail, or time out while the join goes on, when the seed has only just
-        # started (CI saw exit 3 with nothing said): try again, bounded, after giving a join
-        # still under way the time to show.
-        out=''
-        until ctl list_cluster 2>/dev/null | grep -qF "$SEED_NODE"; do
-          [ $SECONDS -lt $deadline ] || die "could not join $SEED_NODE within $JOIN_TIMEOUT s: $out"
-          out=$(ctl join_cluster "$SEED_NODE" 2>&1) && continue
-          log "join_cluster $SEED_NODE: \${out:-exit $?}; checking again"
-          for _ in 1 2 3 4 5; do
-            ctl list_cluster 2>/dev/null | grep -qF "$SEED_NODE" && break
-            sleep 2
-          done
-        done
-        log "joined the cluster of $SEED_NODE"
-        CHANGES=$((CHANGES + 1))
+      ${indent(JOIN_SEED, '  ')}
       fi
       ${ejabberdRoomSteps(lab)}
       finish
     `),
   ];
 }
+
+function scriptVars(lab: Lab): ShellVars {
+  const { spec } = lab;
+  return {
+    DOMAIN: spec.domains.ejabberd,
+    C2S_PORT: spec.ports.c2s,
+    SEED_NODE: lab.ejabberd[0]!.erlangNode,
+    ACCOUNTS: spec.accounts.join(' '),
+    JOIN_TIMEOUT: 600,
+    ...(lab.db && { SQL_HOST: lab.db.fqdn, SQL_PORT: spec.ports.sql }),
+  };
+}
+
+/** The node's files, secrets and firewall in place, then ejabberd (re)started if any changed. */
+function installAndStart(lab: Lab): string {
+  return dedent`
+    changed=0
+    install_file "$HERE/ejabberd.yml" /etc/ejabberd/ejabberd.yml 640 root:ejabberd && changed=1
+    install_file "$HERE/$ROLE_HOST/ejabberdctl.cfg" /etc/ejabberd/ejabberdctl.cfg 640 root:ejabberd && changed=1
+    install_file "$HERE/inetrc" /etc/ejabberd/inetrc 644 root:root && changed=1
+    install_file "$SECRETS/$DOMAIN.pem" "/etc/ejabberd/certs/$DOMAIN.pem" 640 root:ejabberd && changed=1
+    install_file "$SECRETS/ca.crt" ${EJABBERD_LAB_CA} 644 root:ejabberd && changed=1
+    # One random cookie for the whole lab, made once on the workstation: no copying between nodes.
+    install_file "$SECRETS/erlang.cookie" /var/lib/ejabberd/.erlang.cookie 400 ejabberd:ejabberd && changed=1
+    install_dir /var/lib/ejabberd 700 ejabberd:ejabberd
+    load_firewall "$HERE/chatlab.nft" /etc/ejabberd/chatlab.nft ejabberd.service && changed=1
+    ${sqlSteps(lab)}
+    install_dir /var/log/ejabberd 750 ejabberd:ejabberd
+    install_dir /run/ejabberd 755 ejabberd:ejabberd
+    run_service ejabberd ejabberd.service "$changed" -- \\
+      setpriv --reuid=ejabberd --regid=ejabberd --init-groups \\
+      env HOME=/var/lib/ejabberd /usr/sbin/ejabberdctl foreground
+    wait_tcp "$ADDRESS" "$C2S_PORT" 120 || die "ejabberd is not listening on $ADDRESS:$C2S_PORT"`;
+}
+
+/** On the seed node. */
+const REGISTER_ACCOUNTS = dedent`
+  # Accounts live in the replicated database: the seed creates them once for every node.
+  registered=$(ctl registered_users "$DOMAIN")
+  # Side by side: each ejabberdctl call starts an Erlang VM of its own (~0.9 s), the longest
+  # step of a wiped \`chatlab up\` when run one after the other.
+  pending=()
+  for user in $ACCOUNTS; do
+    grep -qx "$user" <<<"$registered" && continue
+    ctl register "$user" "$DOMAIN" "$(cat "$SECRETS/accounts/$user@$DOMAIN")" >/dev/null &
+    pending+=("$!:$user")
+  done
+  for job in "\${pending[@]}"; do
+    wait "\${job%%:*}" || die "registering \${job#*:}@$DOMAIN failed"
+    log "registered \${job#*:}@$DOMAIN"
+    CHANGES=$((CHANGES + 1))
+  done`;
+
+/** On any other node that is not in the cluster yet. */
+const JOIN_SEED = dedent`
+  # Any start order works: a joining node waits for the seed, then joins by itself.
+  deadline=$((SECONDS + JOIN_TIMEOUT))
+  until ctl --node "$SEED_NODE" status >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || die "seed node $SEED_NODE did not come up within $JOIN_TIMEOUT s"
+    sleep 1
+  done
+  # join_cluster can fail, or time out while the join goes on, when the seed has only just
+  # started (CI saw exit 3 with nothing said): try again, bounded, after giving a join
+  # still under way the time to show.
+  out=''
+  until ctl list_cluster 2>/dev/null | grep -qF "$SEED_NODE"; do
+    [ $SECONDS -lt $deadline ] || die "could not join $SEED_NODE within $JOIN_TIMEOUT s: $out"
+    out=$(ctl join_cluster "$SEED_NODE" 2>&1) && continue
+    log "join_cluster $SEED_NODE: \${out:-exit $?}; checking again"
+    for _ in 1 2 3 4 5; do
+      ctl list_cluster 2>/dev/null | grep -qF "$SEED_NODE" && break
+      sleep 2
+    done
+  done
+  log "joined the cluster of $SEED_NODE"
+  CHANGES=$((CHANGES + 1))`;

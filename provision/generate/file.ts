@@ -40,3 +40,6 @@ export function dedent(strings: TemplateStringsArray, ...values: unknown[]): str
   const text = strings.map((s) => s.replace(strip, '\n'));
   return text.reduce((acc, s, i) => acc + s + (i < values.length ? String(values[i]) : ''), '').replace(/^\n/, '');
 }
+
+/** Each non-empty line of `text` after `prefix`: a section placed inside a block of the template. */
+export const indent = (text: string, prefix: string) => text.replace(/^(?=.)/gm, prefix);

@@ -20,7 +20,7 @@ export function streamHeader(domain: string): string {
  */
 function ejabberdBackend(lab: Lab, name: string, port: number): string {
   const { spec } = lab;
-  return [
+  const lines = [
     `backend ${name}`,
     '  balance leastconn',
     '  option tcp-check',
@@ -28,40 +28,59 @@ function ejabberdBackend(lab: Lab, name: string, port: number): string {
     '  tcp-check expect string urn:ietf:params:xml:ns:xmpp-tls',
     `  default-server send-proxy-v2 port ${spec.ports.c2s} inter 2s fastinter 1s downinter 1s fall 3 rise 2 on-marked-down shutdown-sessions`,
     ...lab.ejabberd.map((n) => `  server ${n.host.name} ${n.host.address}:${port} check`),
+  ];
+  return lines.map((line) => `${line}\n`).join('');
+}
+
+/** haproxy.cfg, section by section, a blank line between them. */
+export function haproxyConfig(lab: Lab): string {
+  const { ports } = lab.spec;
+  return [
+    globalSection(lab),
+    DEFAULTS_SECTION,
+    frontendSection(lab),
+    ejabberdBackend(lab, 'ejabberd', ports.c2sProxied),
+    ejabberdBackend(lab, 'ejabberd_s2s', ports.s2s),
   ].join('\n');
 }
 
-export function haproxyConfig(lab: Lab): string {
-  const { spec } = lab;
+function globalSection(lab: Lab): string {
   return dedent`
     global
       log stderr format short local0 notice
-      maxconn ${spec.limits.maxSessions}
+      maxconn ${lab.spec.limits.maxSessions}
       # Local only (mode 600): the admin socket is never on the network.
       stats socket ${HAPROXY_ADMIN_SOCKET} mode 600 level admin
       stats timeout 30s
       user haproxy
       group haproxy
       chroot /var/lib/haproxy
+  `;
+}
 
-    defaults
-      mode tcp
-      log global
-      option tcplog
-      option dontlognull
-      timeout connect 3s
-      # XMPP sessions idle for long stretches; clients ping well within an hour.
-      timeout client 1h
-      timeout server 1h
-      timeout tunnel 1h
-      # Dead and busy look different to a check: a dead node refuses the connection at once (a cut
-      # one fails within timeout connect), while a node busy with a burst of TLS handshakes accepts
-      # and answers late. 3 s read time marked busy nodes DOWN at full CPU; 10 s lets them answer.
-      timeout check 10s
-      # A connection whose node died is retried on another node instead of hanging.
-      retries 3
-      option redispatch
+const DEFAULTS_SECTION = dedent`
+  defaults
+    mode tcp
+    log global
+    option tcplog
+    option dontlognull
+    timeout connect 3s
+    # XMPP sessions idle for long stretches; clients ping well within an hour.
+    timeout client 1h
+    timeout server 1h
+    timeout tunnel 1h
+    # Dead and busy look different to a check: a dead node refuses the connection at once (a cut
+    # one fails within timeout connect), while a node busy with a burst of TLS handshakes accepts
+    # and answers late. 3 s read time marked busy nodes DOWN at full CPU; 10 s lets them answer.
+    timeout check 10s
+    # A connection whose node died is retried on another node instead of hanging.
+    retries 3
+    option redispatch
+`;
 
+function frontendSection(lab: Lab): string {
+  const { spec } = lab;
+  return dedent`
     frontend xmpp_client
       bind ${lab.haproxy.address}:${spec.ports.c2s}
       maxconn ${spec.limits.maxSessions}
@@ -71,8 +90,7 @@ export function haproxyConfig(lab: Lab): string {
     frontend xmpp_server
       bind ${lab.haproxy.address}:${spec.ports.s2s}
       default_backend ejabberd_s2s
-
-  ` + [ejabberdBackend(lab, 'ejabberd', spec.ports.c2sProxied), ejabberdBackend(lab, 'ejabberd_s2s', spec.ports.s2s)].join('\n\n');
+  `;
 }
 
 export function generateHaproxy(lab: Lab): GeneratedFile[] {

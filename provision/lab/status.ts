@@ -5,7 +5,7 @@ import { clusterView } from './runner.ts';
 import { listNetns, cableConnected, guardRoutePresent } from './network.ts';
 import { hostProcesses, type Proc } from './processes.ts';
 import { caFile, passwordFile, secretsDir } from '../paths.ts';
-import { serviceHost } from '../model.ts';
+import { serviceHost, type LabSpec } from '../model.ts';
 import { HAPROXY_ADMIN_SOCKET } from '../roles.ts';
 import { outsidePath } from './plan.ts';
 import { ejabberdS2sView, prosodyS2sView, type S2sView } from './s2s-view.ts';
@@ -22,7 +22,7 @@ export interface LabStatus {
   dnsServer: string;
   workstationAddress: string;
   domains: Array<{ domain: string; server: string; connect: string }>;
-  ports: Record<string, number>;
+  ports: LabSpec['ports'];
   /** Where ejabberd keeps its data, and the host of its database (null with Mnesia). */
   storage: string;
   db: string | null;

@@ -2,7 +2,7 @@
 // SVG chart. Pure functions of the report.
 import type { LoadOptions } from './options.ts';
 import { percentile, type Summary, type Tick } from './metrics.ts';
-import type { BackendServer, ProcessStats } from './servers.ts';
+import type { HaproxySummary, ProcessStats } from './servers.ts';
 
 export interface SeriesPoint {
   second: number;
@@ -28,7 +28,7 @@ export interface LoadReport {
   series: SeriesPoint[];
   processes: ProcessStats[];
   /** HAProxy's backends at the end, with the UP -> DOWN transitions during the run (ejabberd only). */
-  haproxy?: { servers: BackendServer[]; markedDown: number; sessionsPerServer: Record<string, number[]> };
+  haproxy?: HaproxySummary;
   /** The first few errors, word for word. */
   errorSamples: string[];
 }

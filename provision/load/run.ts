@@ -19,7 +19,7 @@ import { mergeTicks, summarize, type Tick } from './metrics.ts';
 import type { LoadOptions } from './options.ts';
 import { chartSvg } from './chart.ts';
 import { formatTable, seriesPoints, type LoadReport } from './report.ts';
-import { haproxyBackends, processStats, sampleProcesses, type BackendServer, type ProcSample } from './servers.ts';
+import { haproxySummary, processStats, sampleServers, type ServerSamples } from './servers.ts';
 import type { Job, WorkerMessage } from './worker.ts';
 
 export type { LoadOptions } from './options.ts';
@@ -71,100 +71,124 @@ function jobs(ctx: LabContext, options: LoadOptions, password: string, startAt: 
 
 const withoutOutDir = ({ outDir: _, ...rest }: LoadOptions) => rest;
 
+/** What the workers send back: each one's ticks, and the error samples of all of them. */
+interface WorkerReports {
+  ticks: Tick[][];
+  samples: string[];
+}
+
 export async function runLoad(options: LoadOptions, log: (line: string) => void = () => {}, ctx?: LabContext): Promise<LoadReport> {
-  if (!ctx) {
-    const instance = await resolveInstance(options.lab, {});
-    ctx = labContext(instance.lab, instance.assetsRoot, instance.state, log);
-  }
-  const { lab, plan } = ctx;
-  const existing = await listNetns();
-  if (!plan.hosts.every((h) => existing.has(h.netns))) throw new LabError('the lab is not up: run `chatlab up`', EX.unavailable);
-  if (options.kill && !plan.hosts.some((h) => h.host.name === options.kill!.host)) throw new LabError(`no host ${options.kill.host} to kill`, EX.usage);
-
-  const accountsStart = Date.now();
-  const { password, created } = await ensureLoadAccounts(ctx, options.server, options.users);
-  const accounts = { created, seconds: (Date.now() - accountsStart) / 1000 };
-  log(`${options.users} accounts ready (${created} created in ${accounts.seconds.toFixed(1)} s)`);
-
-  const servers = plan.hosts.filter((h) => h.host.role !== 'client').map((h) => ({ name: h.host.name, netns: h.netns }));
-  const haproxySocket = outsidePath(plan.hosts.find((h) => h.host.role === 'haproxy')!, HAPROXY_ADMIN_SOCKET);
-  const viaHaproxy = options.server === 'ejabberd';
-
+  ctx ??= await contextOf(options.lab, log);
+  await assertRunnable(ctx, options);
+  const { password, accounts } = await readyAccounts(ctx, options, log);
   const workers = await startWorkers(options.workers);
   const startAt = Date.now() + 500;
-  const ticks: Tick[][] = workers.map(() => []);
-  const samples: string[] = [];
-  const finished = workers.map((child, w) =>
-    new Promise<void>((resolve) => {
-      child.on('message', (m: WorkerMessage) => {
-        if (m.type === 'tick') ticks[w]!.push(m.tick);
-        if (m.type === 'done') samples.push(...m.samples);
-      });
-      child.on('exit', (code) => {
-        if (code !== 0) samples.push(`worker ${w} exited with ${code}`);
-        resolve();
-      });
-    }),
-  );
+  const reports: WorkerReports = { ticks: workers.map(() => []), samples: [] };
+  const finished = Promise.all(workers.map((child, w) => collect(child, w, reports)));
   jobs(ctx, options, password, startAt).forEach((job, w) => workers[w]!.send({ type: 'job', job }));
   log(`${options.workers} worker(s): ${options.users} users at ${options.rate}/s for ${options.durationS} s`);
+  const sampler = sampleServers(serverHosts(ctx), options.server === 'ejabberd' ? haproxySocket(ctx) : undefined, startAt);
+  const fault = options.kill && scheduleKill(ctx, options.kill, startAt, log);
+  let servers: ServerSamples;
+  try {
+    await withinLimit(workers, finished, options);
+  } finally {
+    fault?.cancel();
+    servers = await sampler.stop();
+  }
+  await fault?.restore();
+  return loadReport(ctx, options, { startAt, accounts, reports, servers });
+}
 
+/** The context of lab `name` (undefined: the default lab), for a caller that has none: the bench. */
+async function contextOf(name: string | undefined, log: (line: string) => void): Promise<LabContext> {
+  const instance = await resolveInstance(name, {});
+  return labContext(instance.lab, instance.assetsRoot, instance.state, log);
+}
+
+async function assertRunnable(ctx: LabContext, options: LoadOptions): Promise<void> {
+  const { hosts } = ctx.plan;
+  const existing = await listNetns();
+  if (!hosts.every((h) => existing.has(h.netns))) throw new LabError('the lab is not up: run `chatlab up`', EX.unavailable);
+  if (options.kill && !hosts.some((h) => h.host.name === options.kill!.host)) throw new LabError(`no host ${options.kill.host} to kill`, EX.usage);
+}
+
+async function readyAccounts(ctx: LabContext, options: LoadOptions, log: (line: string) => void) {
+  const started = Date.now();
+  const { password, created } = await ensureLoadAccounts(ctx, options.server, options.users);
+  const accounts = { created, seconds: (Date.now() - started) / 1000 };
+  log(`${options.users} accounts ready (${created} created in ${accounts.seconds.toFixed(1)} s)`);
+  return { password, accounts };
+}
+
+/** Gathers worker `w`'s ticks and samples into `reports`; resolves once it has exited. */
+function collect(child: ChildProcess, w: number, reports: WorkerReports): Promise<void> {
+  return new Promise((resolve) => {
+    child.on('message', (m: WorkerMessage) => {
+      if (m.type === 'tick') reports.ticks[w]!.push(m.tick);
+      if (m.type === 'done') reports.samples.push(...m.samples);
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) reports.samples.push(`worker ${w} exited with ${code}`);
+      resolve();
+    });
+  });
+}
+
+/** Waits for every worker to end by itself; one still running well past the deadline is killed. */
+async function withinLimit(workers: ChildProcess[], finished: Promise<unknown>, options: LoadOptions): Promise<void> {
   const limit = setTimeout(() => {
     for (const child of workers) if (child.exitCode === null) child.kill('SIGKILL');
   }, options.durationS * 1000 + options.timeoutS * 3000 + 20_000);
-
-  const rounds: ProcSample[][] = [];
-  const times: number[] = [];
-  const backends: BackendServer[][] = [];
-  let sampling = true;
-  const sampler = (async () => {
-    for (let second = 0; sampling; second++) {
-      await new Promise((r) => setTimeout(r, Math.max(0, startAt + second * 1000 - Date.now())));
-      times.push(Date.now());
-      rounds.push(await sampleProcesses(servers));
-      if (viaHaproxy) backends.push(await haproxyBackends(haproxySocket));
-    }
-  })();
-
-  let killed: Promise<void> | undefined;
-  const killTimer = options.kill && setTimeout(() => {
-    log(`killing ${options.kill!.host} at ${options.kill!.atS} s`);
-    killed = kill(ctx!, options.kill!.host);
-  }, startAt + options.kill.atS * 1000 - Date.now());
-
   try {
-    await Promise.all(finished);
+    await finished;
   } finally {
     clearTimeout(limit);
-    if (killTimer) clearTimeout(killTimer);
-    sampling = false;
-    await sampler;
   }
-  if (killed) {
-    await killed;
-    log(`starting ${options.kill!.host} again`);
-    await start(ctx, options.kill!.host);
-  }
+}
 
-  const series = mergeTicks(ticks);
-  const sessionsPerServer: Record<string, number[]> = {};
-  backends.forEach((round, i) => round.forEach((b) => ((sessionsPerServer[b.server] ??= Array(i).fill(0))[i] = b.sessions)));
-  const downs = (round: BackendServer[] | undefined) => (round ?? []).reduce((n, b) => n + b.downs, 0);
+/** Every lab host but the client: where the servers run. */
+const serverHosts = (ctx: LabContext) => ctx.plan.hosts.filter((h) => h.host.role !== 'client').map((h) => ({ name: h.host.name, netns: h.netns }));
+const haproxySocket = (ctx: LabContext) => outsidePath(ctx.plan.hosts.find((h) => h.host.role === 'haproxy')!, HAPROXY_ADMIN_SOCKET);
+
+/** Powers `kill.host` off at second `kill.atS` of the run; `restore()` boots it again once the run is over. */
+function scheduleKill(ctx: LabContext, fault: NonNullable<LoadOptions['kill']>, startAt: number, log: (line: string) => void) {
+  let killed: Promise<void> | undefined;
+  const timer = setTimeout(() => {
+    log(`killing ${fault.host} at ${fault.atS} s`);
+    killed = kill(ctx, fault.host);
+  }, startAt + fault.atS * 1000 - Date.now());
   return {
-    date: new Date(startAt).toISOString(),
+    cancel: () => clearTimeout(timer),
+    restore: async () => {
+      if (!killed) return;
+      await killed;
+      log(`starting ${fault.host} again`);
+      await start(ctx, fault.host);
+    },
+  };
+}
+
+function loadReport(
+  ctx: LabContext,
+  options: LoadOptions,
+  run: { startAt: number; accounts: LoadReport['accounts']; reports: WorkerReports; servers: ServerSamples },
+): LoadReport {
+  const { spec } = ctx.lab;
+  const series = mergeTicks(run.reports.ticks);
+  return {
+    date: new Date(run.startAt).toISOString(),
     machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node ${process.version}`,
-    lab: lab.spec.name,
-    ejabberdNodes: lab.spec.ejabberdNodes,
-    target: `${target(ctx, options.server).server.host}:${lab.spec.ports.c2s}`,
+    lab: spec.name,
+    ejabberdNodes: spec.ejabberdNodes,
+    target: `${target(ctx, options.server).server.host}:${spec.ports.c2s}`,
     options: withoutOutDir(options),
-    accounts,
+    accounts: run.accounts,
     summary: summarize(series),
     series: seriesPoints(series),
-    processes: processStats(rounds, times),
-    haproxy: viaHaproxy
-      ? { servers: backends[backends.length - 1] ?? [], markedDown: downs(backends[backends.length - 1]) - downs(backends[0]), sessionsPerServer }
-      : undefined,
-    errorSamples: samples,
+    processes: processStats(run.servers.rounds, run.servers.times),
+    haproxy: options.server === 'ejabberd' ? haproxySummary(run.servers.backends) : undefined,
+    errorSamples: run.reports.samples,
   };
 }
 

@@ -129,3 +129,46 @@ export function haproxyBackends(socketPath: string): Promise<BackendServer[]> {
     sock.on('close', () => resolve(parseShowStat(data)));
   });
 }
+
+/** HAProxy over a run: its backends at the end, UP -> DOWN transitions, and each server's sessions per second. */
+export interface HaproxySummary {
+  servers: BackendServer[];
+  markedDown: number;
+  sessionsPerServer: Record<string, number[]>;
+}
+
+/** From one `show stat` a second; a server first seen late has 0 sessions before. */
+export function haproxySummary(rounds: BackendServer[][]): HaproxySummary {
+  const sessionsPerServer: Record<string, number[]> = {};
+  rounds.forEach((round, i) => round.forEach((b) => ((sessionsPerServer[b.server] ??= Array(i).fill(0))[i] = b.sessions)));
+  const downs = (round: BackendServer[] | undefined) => (round ?? []).reduce((n, b) => n + b.downs, 0);
+  return { servers: rounds.at(-1) ?? [], markedDown: downs(rounds.at(-1)) - downs(rounds[0]), sessionsPerServer };
+}
+
+export interface ServerSamples {
+  /** One round of process samples a second, taken at `times`. */
+  rounds: ProcSample[][];
+  times: number[];
+  /** HAProxy's backends, sampled with each round when asked for. */
+  backends: BackendServer[][];
+}
+
+/** Samples `hosts` (and HAProxy's backends through `haproxySocket`) at each whole second from `startAt` until stopped. */
+export function sampleServers(hosts: Array<{ name: string; netns: string }>, haproxySocket: string | undefined, startAt: number) {
+  const samples: ServerSamples = { rounds: [], times: [], backends: [] };
+  let sampling = true;
+  const loop = (async () => {
+    for (let second = 0; sampling; second++) {
+      await new Promise((r) => setTimeout(r, Math.max(0, startAt + second * 1000 - Date.now())));
+      samples.times.push(Date.now());
+      samples.rounds.push(await sampleProcesses(hosts));
+      if (haproxySocket) samples.backends.push(await haproxyBackends(haproxySocket));
+    }
+  })();
+  const stop = async (): Promise<ServerSamples> => {
+    sampling = false;
+    await loop;
+    return samples;
+  };
+  return { stop };
+}

@@ -6,7 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Element } from '@xmpp/xml';
 import { openSession, type Session } from '../../xmpp/session.ts';
-import { emptyTick, type ErrorKind, type Tick } from './metrics.ts';
+import type { Tick } from './metrics.ts';
+import { Counter, InFlight, Pace, Targets } from './traffic.ts';
 
 export interface Job {
   worker: number;
@@ -31,160 +32,177 @@ export type WorkerMessage =
 
 interface User {
   name: string;
+  arriveMs: number;
   session?: Session;
   leaving: boolean;
 }
 
 /** Messages in flight land within this once the load stops; then the sessions close. */
 const DRAIN_MS = 3000;
-const MAX_SAMPLES = 10;
+/** How often the chat timer sends what is due. */
+const CHAT_STEP_MS = 100;
 
 const send = (message: WorkerMessage) => new Promise<void>((resolve) => process.send!(message, undefined, {}, () => resolve()));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function runJob(job: Job): Promise<void> {
-  const { default: xml } = await import('@xmpp/xml');
-  const elapsed = () => Date.now() - job.startAt;
-  const sendUntil = job.durationMs - DRAIN_MS;
-  let tick = emptyTick(0);
-  const samples: string[] = [];
-  const fail = (kind: ErrorKind, why: unknown) => {
-    tick.errors[kind] = (tick.errors[kind] ?? 0) + 1;
-    if (samples.length < MAX_SAMPLES) samples.push(`${kind}: ${why instanceof Error ? why.message : String(why)}`);
-  };
+type Xml = typeof import('@xmpp/xml').default;
 
-  let open = 0;
-  // Users that may receive messages: online and not about to leave. An array for uniform picks.
-  const targets: User[] = [];
-  const untarget = (user: User) => {
-    const i = targets.indexOf(user);
-    if (i >= 0) targets.splice(i, 1);
-  };
-  const pending = new Map<string, { to: User; at: number }>();
+/** One job from start to end: arrivals, logins, chat, a tick each second, then every session closed. */
+class LoadRun {
+  private readonly counter = new Counter();
+  private readonly targets = new Targets<User>();
+  private readonly inFlight = new InFlight<User>();
+  private readonly pace = new Pace();
+  private readonly users: User[];
+  private open = 0;
+  private seq = 0;
 
-  const onStanza = (stanza: Element) => {
-    if (!stanza.is('message')) return;
-    const sent = pending.get(String(stanza.attrs.id));
-    if (!sent) return;
-    pending.delete(String(stanza.attrs.id));
-    if (stanza.attrs.type === 'error') {
-      fail('stanza', `message to ${sent.to.name}: ${stanza.getChild('error')?.children.map((c) => (c as Element).name).join(' ')}`);
-      return;
-    }
-    tick.received += 1;
-    tick.latencyMs.push(performance.now() - sent.at);
-  };
+  constructor(
+    private readonly job: Job,
+    private readonly xml: Xml,
+  ) {
+    this.users = job.users.map((u) => ({ ...u, leaving: false }));
+  }
 
-  async function login(user: User, again: boolean): Promise<void> {
+  /** Arrivals and messages stop this long before the end, so that what is in flight lands. */
+  private sending(): boolean {
+    return Date.now() - this.job.startAt < this.job.durationMs - DRAIN_MS;
+  }
+
+  async run(): Promise<void> {
+    const { job } = this;
+    const arrivals = this.users.map((user) => setTimeout(() => this.arrive(user), Math.max(0, job.startAt + user.arriveMs - Date.now())));
+    const chat = setInterval(() => this.chat(), CHAT_STEP_MS);
+    await this.everySecond();
+    clearInterval(chat);
+    arrivals.forEach(clearTimeout);
+    await this.end();
+  }
+
+  private arrive(user: User): void {
+    if (!this.sending()) return;
+    void this.login(user, false).then(() => {
+      if (this.job.stayMs > 0 && user.session) setTimeout(() => this.leave(user), this.job.stayMs);
+    });
+  }
+
+  private async login(user: User, again: boolean): Promise<void> {
     for (;;) {
       const started = performance.now();
       try {
-        const session = await openSession({
-          jid: `${user.name}@${job.domain}/load`,
-          password: job.password,
-          server: job.server,
-          caFile: job.caFile,
-          timeoutMs: job.timeoutMs,
-          onStanza,
-        });
-        await session.send(xml('presence'));
-        // Online for the others once the server has the presence, as a contact would learn it:
-        // a cluster node registers a new session in a replicated table a moment after the bind,
-        // and a message routed there before that goes to offline storage instead.
-        await session.ping();
-        tick.logins += 1;
-        tick.loginMs.push(performance.now() - started);
-        if (again) tick.reconnects += 1;
-        user.session = session;
-        open += 1;
-        if (!user.leaving) targets.push(user);
-        void session.ended.then((error) => {
-          open -= 1;
-          user.session = undefined;
-          untarget(user);
-          if (!error || user.leaving || elapsed() >= sendUntil) return;
-          tick.drops += 1;
-          for (const [id, p] of pending) if (p.to === user) pending.delete(id);
-          // Spread the reconnections of a dead node's users instead of one burst.
-          setTimeout(() => void login(user, true), Math.random() * 2000);
-        });
-        return;
+        const session = await this.connect(user);
+        return this.online(user, session, again, performance.now() - started);
       } catch (error) {
         // A first login fails once; a reconnect keeps trying (another node may take it) while the run lasts.
-        if (!again || elapsed() >= sendUntil) return fail(again ? 'reconnect' : 'login', error);
-        await new Promise((r) => setTimeout(r, 1000));
+        if (!again || !this.sending()) return this.counter.fail(again ? 'reconnect' : 'login', error);
+        await sleep(1000);
       }
     }
   }
 
-  function leave(user: User): void {
+  private async connect(user: User): Promise<Session> {
+    const { job } = this;
+    const session = await openSession({
+      jid: `${user.name}@${job.domain}/load`,
+      password: job.password,
+      server: job.server,
+      caFile: job.caFile,
+      timeoutMs: job.timeoutMs,
+      onStanza: (stanza) => this.received(stanza),
+    });
+    await session.send(this.xml('presence'));
+    // Online for the others once the server has the presence, as a contact would learn it:
+    // a cluster node registers a new session in a replicated table a moment after the bind,
+    // and a message routed there before that goes to offline storage instead.
+    await session.ping();
+    return session;
+  }
+
+  private online(user: User, session: Session, again: boolean, loginMs: number): void {
+    const { tick } = this.counter;
+    tick.logins += 1;
+    tick.loginMs.push(loginMs);
+    if (again) tick.reconnects += 1;
+    user.session = session;
+    this.open += 1;
+    if (!user.leaving) this.targets.add(user);
+    void session.ended.then((error) => this.ended(user, error));
+  }
+
+  /** A session is gone: by the user's leave, or dropped by the server side (then it logs in again). */
+  private ended(user: User, error: Error | undefined): void {
+    this.open -= 1;
+    user.session = undefined;
+    this.targets.remove(user);
+    if (!error || user.leaving || !this.sending()) return;
+    this.counter.tick.drops += 1;
+    this.inFlight.forget(user);
+    // Spread the reconnections of a dead node's users instead of one burst.
+    setTimeout(() => void this.login(user, true), Math.random() * 2000);
+  }
+
+  private leave(user: User): void {
     user.leaving = true;
-    untarget(user);
+    this.targets.remove(user);
     // What was already sent to the user lands before it goes.
     setTimeout(() => void user.session?.close(), DRAIN_MS);
   }
 
-  const users = job.users.map((u) => ({ ...u, user: { name: u.name, leaving: false } as User }));
-  const timers = users.map(({ user, arriveMs }) =>
-    setTimeout(() => {
-      if (elapsed() >= sendUntil) return;
-      void login(user, false).then(() => {
-        if (job.stayMs > 0 && user.session) setTimeout(() => leave(user), job.stayMs);
-      });
-    }, Math.max(0, job.startAt + arriveMs - Date.now())),
-  );
-
-  // Each online user sends one message per interval on average, to a random other online user.
-  let quota = 0;
-  let seq = 0;
-  const chat = setInterval(() => {
-    if (job.messageIntervalMs <= 0 || elapsed() >= sendUntil || targets.length < 2) return;
-    quota += (targets.length * 100) / job.messageIntervalMs;
-    for (; quota >= 1; quota -= 1) {
-      const from = targets[Math.floor(Math.random() * targets.length)]!;
-      let to = targets[Math.floor(Math.random() * (targets.length - 1))]!;
-      if (to === from) to = targets[targets.length - 1]!;
-      const id = `w${job.worker}-${++seq}`;
-      pending.set(id, { to, at: performance.now() });
-      tick.sent += 1;
+  /** Each online user sends one message per interval on average, to a random other online user. */
+  private chat(): void {
+    const { job } = this;
+    if (job.messageIntervalMs <= 0 || !this.sending() || this.targets.size < 2) return;
+    for (let due = this.pace.due(this.targets.size, job.messageIntervalMs, CHAT_STEP_MS); due > 0; due--) {
+      const [from, to] = this.targets.pair()!;
+      const id = `w${job.worker}-${++this.seq}`;
+      this.inFlight.add(id, to, performance.now());
+      this.counter.tick.sent += 1;
       // A failed write shows up as the sender's dropped session; nothing more to do here.
-      from.session?.send(xml('message', { to: `${to.name}@${job.domain}/load`, type: 'chat', id }, xml('body', {}, `load ${id}`))).catch(() => {});
+      from.session?.send(this.xml('message', { to: `${to.name}@${job.domain}/load`, type: 'chat', id }, this.xml('body', {}, `load ${id}`))).catch(() => {});
     }
-  }, 100);
+  }
 
-  const expire = (all: boolean) => {
-    const now = performance.now();
-    for (const [id, p] of pending) {
-      if (!all && now - p.at < job.timeoutMs) continue;
-      pending.delete(id);
-      if (p.to.session) fail('lost', `message ${id} to ${p.to.name} not delivered within ${job.timeoutMs / 1000} s`);
+  private received(stanza: Element): void {
+    if (!stanza.is('message')) return;
+    const sent = this.inFlight.take(String(stanza.attrs.id));
+    if (!sent) return;
+    if (stanza.attrs.type === 'error') {
+      this.counter.fail('stanza', `message to ${sent.to.name}: ${stanza.getChild('error')?.children.map((c) => (c as Element).name).join(' ')}`);
+      return;
     }
-  };
-  const flush = async () => {
-    expire(false);
-    tick.sessions = open;
-    const done = tick;
-    tick = emptyTick(done.second + 1);
-    await send({ type: 'tick', tick: done });
-  };
-  // Ticks at whole seconds of the common clock, so that every worker's second N means the same.
-  await new Promise<void>((resolve) => {
-    const next = () => {
-      const wait = job.startAt + (tick.second + 1) * 1000 - Date.now();
-      setTimeout(() => {
-        void flush().then(() => (tick.second * 1000 >= job.durationMs ? resolve() : next()));
-      }, Math.max(0, wait));
-    };
-    next();
-  });
+    this.counter.tick.received += 1;
+    this.counter.tick.latencyMs.push(performance.now() - sent.at);
+  }
 
-  clearInterval(chat);
-  timers.forEach(clearTimeout);
-  expire(true);
-  for (const { user } of users) user.leaving = true;
-  await Promise.all(users.map(({ user }) => user.session?.close()));
-  tick.sessions = open;
-  await send({ type: 'tick', tick });
-  await send({ type: 'done', samples });
+  /** Messages older than `ms` count as lost, if their recipient is still online to receive them. */
+  private expire(ms: number): void {
+    for (const { id, to } of this.inFlight.expire(performance.now(), ms)) {
+      if (to.session) this.counter.fail('lost', `message ${id} to ${to.name} not delivered within ${this.job.timeoutMs / 1000} s`);
+    }
+  }
+
+  /** A tick to the parent at whole seconds of the common clock, so that every worker's second N means the same. */
+  private async everySecond(): Promise<void> {
+    const { job } = this;
+    while (this.counter.tick.second * 1000 < job.durationMs) {
+      await sleep(Math.max(0, job.startAt + (this.counter.tick.second + 1) * 1000 - Date.now()));
+      this.expire(job.timeoutMs);
+      await send({ type: 'tick', tick: this.counter.roll(this.open) });
+    }
+  }
+
+  private async end(): Promise<void> {
+    this.expire(0);
+    for (const user of this.users) user.leaving = true;
+    await Promise.all(this.users.map((user) => user.session?.close()));
+    await send({ type: 'tick', tick: this.counter.roll(this.open) });
+    await send({ type: 'done', samples: this.counter.samples });
+  }
+}
+
+async function runJob(job: Job): Promise<void> {
+  const { default: xml } = await import('@xmpp/xml');
+  await new LoadRun(job, xml).run();
 }
 
 process.on('message', (message: { type: 'job'; job: Job }) => {

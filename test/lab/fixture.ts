@@ -1,9 +1,11 @@
 // The running lab for integration tests: brought up (or checked, when it already runs) through the
 // real `chatlab` entry point, and described by its own `chatlab status -o json`.
-import { execa } from 'execa';
 import path from 'node:path';
 import { projectRoot } from '../../provision/paths.ts';
 import type { LabStatus } from '../../provision/lab/status.ts';
+import { resolveInstance } from '../../provision/instance.ts';
+import type { Lab } from '../../provision/model.ts';
+import { runProcess, type Run } from './process.ts';
 
 export const chatlabBin = path.join(projectRoot, 'dist', 'chatlab.js');
 
@@ -20,8 +22,13 @@ export function chatlabArgv(...args: string[]): string[] {
   return [chatlabBin, ...lab, ...args];
 }
 
-export async function chatlab(...args: string[]) {
-  return execa('node', chatlabArgv(...args), { reject: false, stdin: 'ignore', timeout: 600_000, stripFinalNewline: false });
+/** The test lab's model (a named lab: the default one with its overrides), known before the lab is up: for test titles. */
+export async function testLabModel(): Promise<Lab> {
+  return (await resolveInstance(testLab, {})).lab;
+}
+
+export async function chatlab(...args: string[]): Promise<Run> {
+  return runProcess(['node', ...chatlabArgv(...args)], { timeoutMs: 600_000 });
 }
 
 export async function labStatus(): Promise<LabStatus> {

@@ -5,10 +5,15 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
-import { chatlab, chatlabArgv, ensureLab, hostPids, labStatus } from './fixture.ts';
+import { chatlab, chatlabArgv, ensureLab, hostPids, labStatus, testLabModel } from './fixture.ts';
 import { Accounts, EJABBERD, PROSODY } from './proof-lib.ts';
 import { projectRoot } from '../../provision/paths.ts';
 import type { LabStatus } from '../../provision/lab/status.ts';
+import type { Role } from '../../provision/model.ts';
+import { DATABASE } from '../../provision/generate/prosody.ts';
+
+// The two nodes the fault tests take down, named in their titles: from the model, before the lab is up.
+const [firstNode, secondNode] = (await testLabModel()).ejabberd.map((n) => n.host.name) as [string, string];
 
 let status: LabStatus;
 before(async () => {
@@ -16,6 +21,8 @@ before(async () => {
 });
 
 const nodes = () => status.ejabberd.map((n) => n.node).sort();
+/** The name of the lab's host of a role (one of each, but for ejabberd's nodes). */
+const hostOf = (role: Role) => status.hosts.find((h) => h.role === role)!.name;
 const waitFor = async (what: string, probe: () => Promise<boolean>, ms: number) => {
   const end = Date.now() + ms;
   while (!(await probe())) {
@@ -23,6 +30,9 @@ const waitFor = async (what: string, probe: () => Promise<boolean>, ms: number) 
     await new Promise((r) => setTimeout(r, 500));
   }
 };
+/** A node's Erlang name, and the cluster it sees, by its host name. */
+const nodeOf = (host: string) => status.ejabberd.find((n) => n.host === host)!.node;
+const clusterOf = (s: LabStatus, host: string) => s.ejabberd.find((n) => n.host === host)!.cluster;
 const clusterWhole = async () => {
   const s = await labStatus();
   return s.ejabberd.every((n) => JSON.stringify(n.cluster) === JSON.stringify(nodes()));
@@ -31,9 +41,9 @@ const clusterWhole = async () => {
 test('given the lab, every host is up with its servers, and every node sees the whole cluster', () => {
   assert.equal(status.up, true);
   const commands = (host: string) => status.hosts.find((h) => h.name === host)!.processes.map((p) => p.command);
-  assert.ok(commands('prosody').includes('mariadbd'));
-  assert.ok(commands('prosody').some((c) => c.startsWith('lua')), 'prosody runs (as lua)');
-  assert.ok(commands('haproxy').includes('haproxy') && commands('haproxy').includes('named'));
+  assert.ok(commands(hostOf('prosody')).includes('mariadbd'));
+  assert.ok(commands(hostOf('prosody')).some((c) => c.startsWith('lua')), 'prosody runs (as lua)');
+  assert.ok(commands(hostOf('haproxy')).includes('haproxy') && commands(hostOf('haproxy')).includes('named'));
   for (const n of status.ejabberd) {
     assert.ok(commands(n.host).includes('beam.smp'), `${n.host} runs ejabberd`);
     assert.deepEqual(n.cluster, nodes(), `${n.host} sees every node`);
@@ -45,9 +55,11 @@ test('given the lab, every host is up with its servers, and every node sees the 
 });
 
 test('from the client host, SRV and A lookups through the lab DNS find both services', async () => {
-  const dig = async (...q: string[]) => (await chatlab('exec', 'client', '--', 'dig', '+short', ...q)).stdout.trim();
-  assert.equal(await dig('SRV', '_xmpp-client._tcp.ejabberd.chat.test'), '0 5 5222 haproxy.lab.chat.test.');
-  assert.equal(await dig('SRV', '_xmpp-client._tcp.prosody.chat.test'), '0 5 5222 prosody.lab.chat.test.');
+  const dig = async (...q: string[]) => (await chatlab('exec', hostOf('client'), '--', 'dig', '+short', ...q)).stdout.trim();
+  for (const { domain, server } of status.domains) {
+    const target = status.hosts.find((h) => h.name === server)!.fqdn;
+    assert.equal(await dig('SRV', `_xmpp-client._tcp.${domain}`), `0 5 ${status.ports.c2s} ${target}.`);
+  }
   for (const n of status.ejabberd) assert.equal(await dig('A', n.node.split('@')[1]!), n.address);
   // Not a resolver: names outside the lab get no answer, so nothing is looked up beyond the machine.
   assert.equal(await dig('A', 'debian.org'), '');
@@ -69,28 +81,29 @@ test('the guard route turns a lab address into a local error once the adapter is
 });
 
 test('each host listens only where it must, and the client host reaches no admin surface', async () => {
+  const { ports } = status;
+  const client = hostOf('client');
   const listening = async (host: string) =>
     [...new Set((await chatlab('exec', host, '--', 'ss', '-ltnH')).stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[3]!))]
       .filter((a) => !a.startsWith('127.'))
       .map((a) => Number(a.split(':').pop()))
       .sort((a, b) => a - b);
-  const { c2s, c2sProxied, s2s, erlangDist, dns } = status.ports as Record<string, number>;
-  const sorted = (...ports: number[]) => ports.sort((a, b) => a - b);
-  assert.deepEqual(await listening('haproxy'), sorted(dns!, c2s!, s2s!), 'HAProxy stats are a unix socket only');
-  assert.deepEqual(await listening('prosody'), sorted(c2s!, s2s!), 'MariaDB is not on the network');
+  const sorted = (...list: number[]) => list.sort((a, b) => a - b);
+  assert.deepEqual(await listening(hostOf('haproxy')), sorted(ports.dns, ports.c2s, ports.s2s), 'HAProxy stats are a unix socket only');
+  assert.deepEqual(await listening(hostOf('prosody')), sorted(ports.c2s, ports.s2s), 'MariaDB is not on the network');
   for (const n of status.ejabberd) {
-    assert.deepEqual(await listening(n.host), sorted(erlangDist!, c2s!, s2s!, c2sProxied!));
+    assert.deepEqual(await listening(n.host), sorted(ports.erlangDist, ports.c2s, ports.c2sProxied, ports.s2s));
     const connect = async (from: string, port: number) =>
       (await chatlab('exec', from, '--', 'timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${n.address}/${port}`)).exitCode;
-    assert.notEqual(await connect('client', erlangDist!), 0, `Erlang distribution of ${n.host} refused to the client host`);
-    assert.notEqual(await connect('client', c2sProxied!), 0, `PROXY port of ${n.host} refused to the client host`);
-    assert.notEqual(await connect('client', s2s!), 0, `s2s port of ${n.host} refused to the client host (peers come through HAProxy)`);
-    assert.equal(await connect('client', c2s!), 0, `client port of ${n.host} open`);
-    assert.equal(await connect('haproxy', c2sProxied!), 0, `HAProxy reaches the PROXY port of ${n.host}`);
-    assert.equal(await connect('haproxy', s2s!), 0, `HAProxy reaches the s2s port of ${n.host}`);
+    assert.notEqual(await connect(client, ports.erlangDist), 0, `Erlang distribution of ${n.host} refused to the client host`);
+    assert.notEqual(await connect(client, ports.c2sProxied), 0, `PROXY port of ${n.host} refused to the client host`);
+    assert.notEqual(await connect(client, ports.s2s), 0, `s2s port of ${n.host} (PROXY protocol) refused to the client host`);
+    assert.equal(await connect(client, ports.c2s), 0, `client port of ${n.host} open`);
+    assert.equal(await connect(hostOf('haproxy'), ports.c2sProxied), 0, `HAProxy reaches the PROXY port of ${n.host}`);
+    assert.equal(await connect(hostOf('haproxy'), ports.s2s), 0, `HAProxy reaches the s2s port of ${n.host}`);
   }
-  const peer = status.ejabberd[1]!;
-  assert.equal((await chatlab('exec', peer.host, '--', 'timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${status.ejabberd[0]!.address}/${erlangDist}`)).exitCode, 0, 'nodes reach each other');
+  const [first, peer] = status.ejabberd;
+  assert.equal((await chatlab('exec', peer!.host, '--', 'timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${first!.address}/${ports.erlangDist}`)).exitCode, 0, 'nodes reach each other');
 });
 
 test('lab secrets are mode 600, git-ignored, and every node has the one random cookie', async () => {
@@ -118,7 +131,7 @@ test('a second `chatlab up` on a running lab changes nothing and restarts nothin
   assert.equal(provisioned.length, status.hosts.filter((h) => h.role !== 'client').length, r.stderr);
   for (const line of provisioned) assert.match(line, /already provisioned: nothing changed/);
   const after = await labStatus();
-  for (const h of ['prosody', 'haproxy', ...status.ejabberd.map((n) => n.host)]) assert.deepEqual(hostPids(after, h), hostPids(before, h), h);
+  for (const h of status.hosts.filter((h) => h.role !== 'client')) assert.deepEqual(hostPids(after, h.name), hostPids(before, h.name), h.name);
 });
 
 test('given the lab, when an admin registers 8 accounts side by side on each server, then every registration succeeds', async () => {
@@ -139,7 +152,7 @@ test("given Prosody's MariaDB, when two key-value writes for new users interleav
   // REPEATABLE READ: each DELETE of a not-yet-existing row locks the same gap, so neither INSERT
   // can go on. Rolled back at the end: nothing stays in Prosody's tables.
   const run = randomBytes(3).toString('hex');
-  const sessions = ['a', 'b'].map((name) => new SqlSession(`zz${run}${name}`));
+  const sessions = ['a', 'b'].map((name) => new SqlSession(hostOf('prosody'), `zz${run}${name}`));
   const [a, b] = sessions as [SqlSession, SqlSession];
   try {
     await a.step('BEGIN');
@@ -156,7 +169,7 @@ test("given Prosody's MariaDB, when two key-value writes for new users interleav
   }
 });
 
-/** One `mariadb` client session on the prosody host, fed a statement at a time. */
+/** One `mariadb` client session on Prosody's host, in its database, fed a statement at a time. */
 class SqlSession {
   private readonly child;
   private out = '';
@@ -164,12 +177,13 @@ class SqlSession {
   private steps = 0;
   readonly delete: string;
   readonly insert: string;
-  constructor(user: string) {
-    const key = `host='prosody.chat.test' AND user='${user}' AND store='accounts'`;
+  constructor(host: string, user: string) {
+    // Prosody keeps every store in one table, named `prosody` like its database here.
+    const key = `host='${PROSODY}' AND user='${user}' AND store='accounts'`;
     this.delete = `DELETE FROM prosody WHERE ${key}`;
-    this.insert = `INSERT INTO prosody (host, user, store, \`key\`, type, value) VALUES ('prosody.chat.test', '${user}', 'accounts', 'password', 'string', 'x')`;
+    this.insert = `INSERT INTO prosody (host, user, store, \`key\`, type, value) VALUES ('${PROSODY}', '${user}', 'accounts', 'password', 'string', 'x')`;
     // --force: a failed statement is reported and the session goes on; -n: each result is flushed at once.
-    this.child = execa('node', chatlabArgv('exec', 'prosody', '--', 'mariadb', '--force', '-n', '-N', 'prosody'), {
+    this.child = execa('node', chatlabArgv('exec', host, '--', 'mariadb', '--force', '-n', '-N', DATABASE), {
       reject: false, timeout: 60_000, buffer: false,
     });
     this.child.stdout!.on('data', (d: Buffer) => (this.out += d));
@@ -194,28 +208,28 @@ class SqlSession {
   }
 }
 
-test('after `chatlab kill ejabberd1`, the other node runs on alone and `chatlab up` brings it back into the cluster', async () => {
-  const r = await chatlab('kill', 'ejabberd1');
+test(`after \`chatlab kill ${firstNode}\`, the other node runs on alone and \`chatlab up\` brings it back into the cluster`, async () => {
+  const r = await chatlab('kill', firstNode);
   assert.equal(r.exitCode, 0, r.stderr);
   let s = await labStatus();
-  assert.deepEqual(hostPids(s, 'ejabberd1'), [], 'power-off leaves no process');
-  const killed = status.ejabberd[0]!.node;
-  await waitFor('ejabberd2 notices', async () => (await labStatus()).ejabberd[1]!.cluster?.includes(killed) === false, 20_000);
+  assert.deepEqual(hostPids(s, firstNode), [], 'power-off leaves no process');
+  const killed = nodeOf(firstNode);
+  await waitFor(`${secondNode} notices`, async () => clusterOf(await labStatus(), secondNode)?.includes(killed) === false, 20_000);
   const up = await chatlab('up');
   assert.equal(up.exitCode, 0, up.stderr);
   s = await labStatus();
-  assert.ok(hostPids(s, 'ejabberd1').length > 0);
+  assert.ok(hostPids(s, firstNode).length > 0);
   await waitFor('one cluster again', clusterWhole, 20_000);
 });
 
-test('a pulled cable splits the cluster; after heal, `chatlab recover` makes it one again', { timeout: 120_000 }, async () => {
-  assert.equal((await chatlab('cut', 'ejabberd2')).exitCode, 0);
+test(`a pulled cable (\`chatlab cut ${secondNode}\`) splits the cluster; after heal, \`chatlab recover\` makes it one again`, { timeout: 120_000 }, async () => {
+  assert.equal((await chatlab('cut', secondNode)).exitCode, 0);
   try {
-    const seed = status.ejabberd[0]!.node;
-    await waitFor('ejabberd2 cut off from the seed', async () => (await labStatus()).ejabberd[1]!.cluster?.includes(seed) === false, 40_000);
-    assert.equal((await labStatus()).hosts.find((h) => h.name === 'ejabberd2')!.cable, false);
+    const seed = nodeOf(firstNode);
+    await waitFor(`${secondNode} cut off from the seed`, async () => clusterOf(await labStatus(), secondNode)?.includes(seed) === false, 40_000);
+    assert.equal((await labStatus()).hosts.find((h) => h.name === secondNode)!.cable, false);
   } finally {
-    assert.equal((await chatlab('heal', 'ejabberd2')).exitCode, 0);
+    assert.equal((await chatlab('heal', secondNode)).exitCode, 0);
   }
   const r = await chatlab('recover');
   assert.equal(r.exitCode, 0, r.stderr);

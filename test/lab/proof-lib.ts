@@ -6,44 +6,26 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
-import { execa, type ResultPromise } from 'execa';
 import { chatlab, chatlabArgv, ensureLab, labStatus } from './fixture.ts';
+import { BackgroundProcess, runProcess, type Run } from './process.ts';
+import { envCount, parseJsonLines, type Received } from './proof-count.ts';
 import { projectRoot } from '../../provision/paths.ts';
 import type { LabStatus } from '../../provision/lab/status.ts';
 import { lab as spec } from '../../provision/lab.ts';
 import { SQL_DATABASE } from '../../provision/generate/db.ts';
 import { DATABASE } from '../../provision/generate/prosody.ts';
-import type { ReceivedMessage } from '../../cli/output.ts';
 import type { Element } from '@xmpp/xml';
+
+export * from './proof-count.ts';
 
 export const rsxccBin = path.join(projectRoot, 'dist', 'rsxcc.js');
 // The domains come from the model (a named lab keeps them); hosts from `chatlab status`.
 export const EJABBERD = spec.domains.ejabberd;
 export const PROSODY = spec.domains.prosody;
 
-/** A loop count from the environment (nightly raises it), else the CI default. */
-export function envCount(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}=${text}: expected a whole number`);
-  return n;
-}
-
 /** Concurrent rsxcc processes: enough to use both cores while the servers work, not more. */
 export const CONCURRENCY = envCount('PROOF_CONCURRENCY', 6);
 
-/** Reproducible "random" points: mulberry32 seeded from PROOF_SEED (printed by the tests that use it). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 export const seed = envCount('PROOF_SEED', Date.now() % 1_000_000);
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -141,14 +123,7 @@ export class Accounts {
   }
 }
 
-export interface Run {
-  exitCode: number | undefined;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  signal: string | undefined;
-  ms: number;
-}
+export type { Run } from './process.ts';
 
 export interface RunOptions {
   input?: string | Buffer;
@@ -158,19 +133,8 @@ export interface RunOptions {
 }
 
 /** Runs argv as a shell would run it (stdin closed unless given), bounded, with its timing. */
-async function runBounded(argv: string[], options: RunOptions): Promise<Run> {
-  const start = Date.now();
-  const r = await execa(argv[0]!, argv.slice(1), {
-    reject: false,
-    input: options.input,
-    stdin: options.input === undefined ? 'ignore' : undefined,
-    env: options.env,
-    extendEnv: false,
-    timeout: options.killAfterMs ?? 30_000,
-    stripFinalNewline: false,
-  });
-  return result(r, start);
-}
+const runBounded = (argv: string[], options: RunOptions): Promise<Run> =>
+  runProcess(argv, { input: options.input, env: options.env, timeoutMs: options.killAfterMs ?? 30_000 });
 
 /** `rsxcc ARGS` on this machine. */
 export const rsxcc = (args: string[], options: RunOptions = {}): Promise<Run> => runBounded(['node', rsxccBin, ...args], options);
@@ -181,17 +145,6 @@ export const rsxccAsInstalled = (args: string[], options: RunOptions = {}): Prom
 /** `rsxcc ARGS` on the lab's `client` host: its resolver is the lab DNS, so SRV lookups work. */
 export const rsxccOnClient = (args: string[], options: RunOptions = {}): Promise<Run> =>
   runBounded(['node', ...chatlabArgv('exec', 'client', '--', 'node', rsxccBin, ...args)], options);
-
-function result(r: { exitCode?: number; stdout?: unknown; stderr?: unknown; timedOut?: boolean; signal?: string }, start: number): Run {
-  return {
-    exitCode: r.exitCode,
-    stdout: String(r.stdout ?? ''),
-    stderr: String(r.stderr ?? ''),
-    timedOut: r.timedOut ?? false,
-    signal: r.signal,
-    ms: Date.now() - start,
-  };
-}
 
 /** The arguments that log `account` in: password from a file (never on the command line), the lab CA. */
 export const login = (lab: ProofLab, account: Account, server?: string): string[] => [
@@ -204,11 +157,6 @@ export const send = (lab: ProofLab, from: Account, to: Account, body: string, se
 /** `rsxcc -c`: continuous mode in the background. */
 export const listener = (args: string[]) => new Background([...args, '-c']);
 
-/**
- * Stores `bodies` as unread messages for `to`, fast: one session of rsxcc's own session code sends
- * them all and one ping confirms them (the stream is processed in order). This is set-up, not the
- * thing under test: scenarios that prove sending use the rsxcc command itself.
- */
 /** A session of rsxcc's own code logged in as `account` at `server` (host:port), for fast senders. */
 export async function openAs(lab: ProofLab, account: Account, server: string, onStanza?: (stanza: Element) => void) {
   const { openSession } = await import('../../xmpp/session.ts');
@@ -217,6 +165,11 @@ export async function openAs(lab: ProofLab, account: Account, server: string, on
   return openSession({ jid: account.jid, password, server: { host, port: Number(port) }, caFile: lab.ca, timeoutMs: 20_000, onStanza });
 }
 
+/**
+ * Stores `bodies` as unread messages for `to`, fast: one session of rsxcc's own session code sends
+ * them all and one ping confirms them (the stream is processed in order). This is set-up, not the
+ * thing under test: scenarios that prove sending use the rsxcc command itself.
+ */
 export async function fillUnread(lab: ProofLab, from: Account, to: Account, bodies: readonly string[], server: string): Promise<void> {
   const { default: xml } = await import('@xmpp/xml');
   const session = await openAs(lab, from, server);
@@ -230,23 +183,6 @@ export async function fillUnread(lab: ProofLab, from: Account, to: Account, bodi
   } finally {
     await session.close();
   }
-}
-
-/** One JSON line of `rsxcc -o json`: exactly what cli/output.ts writes. */
-export type Received = ReceivedMessage;
-
-/** rsxcc's `-o json` output: one object a line. A torn last line (a killed process) is dropped. */
-export function parseJsonLines(stdout: string): Received[] {
-  const out: Received[] = [];
-  for (const line of stdout.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as Received);
-    } catch {
-      // Only a kill -9 in the middle of a write can leave a partial line; it is not "printed".
-    }
-  }
-  return out;
 }
 
 export async function unread(lab: ProofLab, account: Account, server?: string): Promise<{ run: Run; messages: Received[] }> {
@@ -265,56 +201,6 @@ export async function drainAll(lab: ProofLab, account: Account, server?: string,
   }
   assert.fail(`${account.jid}: unread messages kept coming after ${maxRuns} runs`);
 }
-
-export interface Tally {
-  expected: number;
-  delivered: number;
-  lost: string[];
-  duplicates: number;
-  /** Bodies seen that were not expected (another test's message: a sign of shared accounts). */
-  unexpected: number;
-}
-
-/** Compares the bodies that must have arrived with every body printed (each printed occurrence counts). */
-export function tally(expected: Iterable<string>, printed: Iterable<string>): Tally {
-  const want = new Set(expected);
-  const seen = new Map<string, number>();
-  for (const body of printed) seen.set(body, (seen.get(body) ?? 0) + 1);
-  const lost = [...want].filter((b) => !seen.has(b));
-  let duplicates = 0;
-  let unexpected = 0;
-  for (const [body, n] of seen) {
-    if (want.has(body)) duplicates += n - 1;
-    else unexpected += n;
-  }
-  return { expected: want.size, delivered: want.size - lost.length, lost, duplicates, unexpected };
-}
-
-/**
- * Runs `fn` over `items` with at most `limit` at once, and starts nothing after `deadline` (epoch
- * ms): the count bounds the loop, the deadline bounds its time. Items not started are reported.
- */
-export async function pool<T, R>(items: readonly T[], limit: number, deadline: number, fn: (item: T, index: number) => Promise<R>) {
-  const results: Array<R | undefined> = new Array(items.length);
-  let next = 0;
-  let notStarted = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= items.length) return;
-      if (Date.now() > deadline) {
-        notStarted++;
-        continue;
-      }
-      results[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return { results, notStarted };
-}
-
-/** A Node stack trace on stderr: what a user must never see. */
-export const hasStackTrace = (stderr: string) => /^\s+at .+(:\d+:\d+\)?|\(native\)|<anonymous>)$/m.test(stderr) || /node:internal/.test(stderr);
 
 /** The whole cluster as one: every node runs, sees every node, and HAProxy has them all UP. */
 export async function clusterWhole(): Promise<boolean> {
@@ -378,66 +264,16 @@ export async function fault(command: 'kill' | 'start' | 'cut' | 'heal', host: st
  * rsxcc running in the background (`-c`, or a `-s` to be killed): what it printed so far, its
  * notices on stderr, and a bounded stop. Output is asked for as JSON lines.
  */
-export class Background {
-  stdout = '';
-  stderr = '';
-  private readonly child: ResultPromise;
-  readonly exited: Promise<Run>;
-  private readonly start = Date.now();
-  private killAt: number | undefined;
-  private lines = 0;
-
+export class Background extends BackgroundProcess {
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = execa('node', [rsxccBin, ...args, '-o', 'json'], {
-      reject: false,
-      env,
-      stdin: 'ignore',
-      extendEnv: false,
-      timeout: 600_000,
-      buffer: false,
-    });
-    this.child.stdout!.on('data', (d: Buffer) => {
-      this.stdout += d.toString();
-      if (this.killAt !== undefined && (this.lines += d.toString().split('\n').length - 1) >= this.killAt) this.child.kill('SIGKILL');
-    });
-    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = this.child.then((r) => result({ ...r, stdout: this.stdout, stderr: this.stderr }, this.start));
+    super(['node', rsxccBin, ...args, '-o', 'json'], { env, timeoutMs: 600_000 });
   }
 
-  get pid() {
-    return this.child.pid!;
-  }
-  get exitCode(): number | null {
-    return this.child.exitCode;
-  }
   messages(): Received[] {
     return parseJsonLines(this.stdout);
   }
   bodies(): string[] {
     return this.messages().map((m) => m.body);
-  }
-
-  /** SIGKILL from the output handler itself, the moment `lines` lines have been printed: a kill
-   *  point exact to the line, whatever the drain's pace. */
-  killAtLine(lines: number): void {
-    this.killAt = lines;
-  }
-
-  /** Power-cut style: SIGKILL now, then whatever it had printed. */
-  async kill9(): Promise<Run> {
-    this.child.kill('SIGKILL');
-    return this.exited;
-  }
-
-  /** SIGTERM, then the exit (bounded: SIGKILL after `ms`, which the caller's assertions then see). */
-  async stop(ms = 10_000): Promise<Run> {
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }
 
@@ -498,8 +334,3 @@ export async function proxiedConnections(lab: ProofLab): Promise<Record<string, 
   }
   return counts;
 }
-
-export const fmt = (counts: Record<string, number | string>) =>
-  Object.entries(counts)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');

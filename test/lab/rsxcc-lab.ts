@@ -3,8 +3,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import { chatlab as chatlabCommand } from './fixture.ts';
+import { runProcess, startProcess, type ProcessOptions, type Run } from './process.ts';
 import type { ReceivedMessage } from '../../cli/output.ts';
 
 // The shared fixture's chatlab (it honours CHATLAB_TEST_LAB), called with an argument list.
@@ -62,33 +63,36 @@ async function findLab(): Promise<{ servers: LabServer[] } | { skip: string }> {
   return { servers };
 }
 
-if (!existsSync(rsxcc)) await execa('node', ['build.mjs'], { cwd: root });
+if (!existsSync(rsxcc)) {
+  const build = await runProcess(['node', 'build.mjs'], { cwd: root, timeoutMs: 300_000 });
+  if (build.exitCode !== 0) throw new Error(`node build.mjs failed (${build.exitCode}): ${build.stderr}`);
+}
 export const lab = await findLab();
 // Skipping is for a developer without a lab; in CI a missing lab must fail, not pass as skipped.
 if ('skip' in lab && process.env.CI) throw new Error(`rsxcc lab tests under CI: ${lab.skip}`);
 export const skip = 'skip' in lab ? lab.skip : false;
 export const servers: LabServer[] = 'servers' in lab ? lab.servers : [];
 
-export interface RunResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
+/** A Run whose exit status is always a number: -1 when a signal ended the process. */
+export type RunResult = Omit<Run, 'exitCode'> & { exitCode: number };
+
+const withStatus = (run: Run): RunResult => ({ ...run, exitCode: run.exitCode ?? -1 });
 
 /** The common arguments: log in as `user` on `server`, trusting the lab CA, password from its file. */
 export function account(server: LabServer, user: string): string[] {
   return ['-j', server.jid(user), '-P', server.passwordFile(user), '-x', server.connect, '-a', server.caFile];
 }
 
+/** rsxcc on this machine: `input` on stdin (empty unless given), bounded. */
+const rsxccProcess = (args: string[], input = '', timeoutMs = 60_000): [string[], ProcessOptions] => [['node', rsxcc, ...args], { input, timeoutMs }];
+
+/** rsxcc started, for a test that needs the child itself (its streams, pid, kill). */
 export function start(args: string[], options: { input?: string; timeoutMs?: number } = {}): ResultPromise {
-  return execa('node', [rsxcc, ...args], { reject: false, input: options.input ?? '', timeout: options.timeoutMs ?? 60_000, stripFinalNewline: false });
+  return startProcess(...rsxccProcess(args, options.input, options.timeoutMs));
 }
 
 export async function run(args: string[], options: { input?: string } = {}): Promise<RunResult> {
-  const began = performance.now();
-  const result = await start(args, options);
-  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), ms: performance.now() - began };
+  return withStatus(await runProcess(...rsxccProcess(args, options.input)));
 }
 
 export async function send(server: LabServer, from: string, to: string, body: string): Promise<void> {
@@ -114,9 +118,7 @@ export async function drain(server: LabServer, user: string): Promise<Line[]> {
 
 /** rsxcc run on the lab's client host, whose resolver is the lab's DNS (SRV records included). */
 export async function runOnClient(args: string[]): Promise<RunResult> {
-  const began = performance.now();
-  const result = await chatlab(['exec', 'client', '--', 'node', rsxcc, ...args]);
-  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), ms: performance.now() - began };
+  return withStatus(await chatlab(['exec', 'client', '--', 'node', rsxcc, ...args]));
 }
 
 export async function labCommand(...args: string[]): Promise<void> {

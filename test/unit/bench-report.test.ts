@@ -2,7 +2,7 @@
 // benchmarks are not tests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { alternate, formatKb, formatMs, formatRatio, median, parseIntList, perSecond, procStatusKb, ratio } from '../../bench/stats.ts';
+import { formatKb, formatMs, formatRatio, median, parseIntList, perSecond, procStatusKb, ratio, rotate } from '../../bench/stats.ts';
 import { markdownTable, tableRows, type BenchResults } from '../../bench/results.ts';
 import { benchPanels, chartSvg, niceMax } from '../../bench/chart.ts';
 
@@ -21,10 +21,10 @@ test('ratio is NaN rather than Infinity or 0 when a side is missing', () => {
   assert.equal(formatRatio(ratio(1, 0)), 'n/a');
 });
 
-test('alternate swaps the order on every other run', () => {
-  assert.deepEqual(alternate(0, 'a', 'b'), ['a', 'b']);
-  assert.deepEqual(alternate(1, 'a', 'b'), ['b', 'a']);
-  assert.deepEqual(alternate(2, 'a', 'b'), ['a', 'b']);
+test('rotate gives each tool each place in turn: two tools alternate', () => {
+  assert.deepEqual([0, 1, 2].map((run) => rotate(run, ['a', 'b'])), [['a', 'b'], ['b', 'a'], ['a', 'b']]);
+  assert.deepEqual([0, 1, 2, 3].map((run) => rotate(run, ['a', 'b', 'c'])), [['a', 'b', 'c'], ['b', 'c', 'a'], ['c', 'a', 'b'], ['a', 'b', 'c']]);
+  assert.deepEqual(rotate(5, []), []);
 });
 
 test('units: ms below 10 s, seconds above; kB as MB; rates skip nothing shown', () => {
@@ -52,7 +52,7 @@ const sample: BenchResults = {
   machine: { cores: 2, memoryGiB: 24, cpu: 'cpu', node: '20.0.0', kernel: '6.1' },
   command: 'npm run bench',
   config: {},
-  send: [{ server: 'ejabberd', nodes: 2, rsxccMs: [500, 520, 510], peerMs: [200, 210, 205], floorMs: [250], runs: 3, delivered: { rsxcc: 3, 'go-sendxmpp': 3 } }],
+  send: [{ server: 'ejabberd', nodes: 2, ms: { rsxcc: [500, 520, 510], 'go-sendxmpp': [200, 210, 205] }, floorMs: [250], runs: 3, delivered: { rsxcc: 3, 'go-sendxmpp': 3 } }],
   drain: [
     { server: 'ejabberd', nodes: 2, tool: 'rsxcc', waiting: 0, wallMs: [600], shown: 0, peakRssKb: 50_000 },
     { server: 'ejabberd', nodes: 2, tool: 'rsxcc', waiting: 1000, wallMs: [2000], shown: 1000, peakRssKb: 60_000 },
@@ -79,6 +79,42 @@ test('the table pairs each rsxcc figure with the peer in the same run, and the r
   const lost = rows.find((r) => r.what === 'continuous: messages lost')!;
   assert.deepEqual([lost.ours, lost.peer], ['0 of 10,000', '10 of 10,000']);
   assert.equal(rows.at(-1)!.ours, '1250 ms');
+});
+
+/** The same run with the baseline beside it: slower sends and drains before, more memory now. */
+const withBaseline: BenchResults = {
+  ...sample,
+  send: sample.send.map((s) => ({ ...s, ms: { ...s.ms, 'rsxcc-baseline': [600, 640, 620] }, delivered: { ...s.delivered, 'rsxcc-baseline': 2 } })),
+  drain: [
+    ...sample.drain,
+    { server: 'ejabberd', nodes: 2, tool: 'rsxcc-baseline', waiting: 0, wallMs: [500], shown: 0, peakRssKb: 50_000 },
+    { server: 'ejabberd', nodes: 2, tool: 'rsxcc-baseline', waiting: 1000, wallMs: [2500], shown: 1000, peakRssKb: 48_000 },
+  ],
+  listen: [...sample.listen, { ...sample.listen[0]!, tool: 'rsxcc-baseline', idleRssKb: 40_000, received: 9_999 }],
+};
+
+test('with a baseline, each figure of rsxcc also stands beside the baseline of the same run, with rsxcc\'s ratio to it', () => {
+  const rows = tableRows(withBaseline);
+  const row = (what: string) => rows.find((r) => r.what.startsWith(what))!;
+  const cells = (what: string) => [row(what).baseline, row(what).vsBaseline];
+  assert.deepEqual(cells('send 1 message'), ['620 ms', '0.82x']);
+  assert.deepEqual(cells('messages the recipient had'), ['2/3', '']);
+  assert.deepEqual(cells('unread, 0 waiting'), ['500 ms, 48.8 MB', '1.20x']);
+  assert.deepEqual(cells('unread, 1,000 waiting: time'), ['2500 ms, 400 msg/s', '0.80x']);
+  assert.deepEqual(cells('unread, 1,000 waiting: peak RSS'), ['46.9 MB', '1.25x']);
+  assert.deepEqual(cells('continuous: RSS idle'), ['39.1 MB', '1.25x']);
+  assert.deepEqual(cells('continuous: peak RSS'), ['56.6 MB', '1.00x']);
+  assert.deepEqual(cells('continuous: messages lost'), ['1 of 10,000', '']);
+  assert.deepEqual(cells('`node -e 0`'), [undefined, undefined], 'the floor has no baseline');
+  assert.deepEqual([row('send 1 message').peer, row('send 1 message').ratio], ['205 ms', '2.49x'], 'the peer columns as without a baseline');
+});
+
+test('the baseline\'s two columns appear only in a run that had a baseline', () => {
+  const header = (results: BenchResults) => markdownTable(tableRows(results)).split('\n')[0];
+  assert.equal(header(sample), '| measure | server | rsxcc | go-sendxmpp | ratio | target |');
+  assert.equal(header(withBaseline), '| measure | server | rsxcc | go-sendxmpp | ratio | rsxcc-baseline | ratio to baseline | target |');
+  const floor = markdownTable(tableRows(withBaseline)).split('\n').find((line) => line.includes('node -e 0'))!;
+  assert.equal(floor.split('|').length, header(withBaseline)!.split('|').length, 'a row without baseline figures keeps its cells in place');
 });
 
 test('markdownTable escapes pipes and has one line per row plus header and rule', () => {

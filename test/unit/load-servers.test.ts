@@ -1,7 +1,7 @@
-// Reading the servers' side: /proc fields, CPU per process over samples, HAProxy's show stat.
+// Reading the servers' side: /proc fields, CPU per process over samples, HAProxy's show stat and its summary over a run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpuTicks, parseShowStat, processStats, rssKb } from '../../provision/load/servers.ts';
+import { cpuTicks, haproxySummary, parseShowStat, processStats, rssKb } from '../../provision/load/servers.ts';
 
 test('utime + stime from /proc/PID/stat, even with a command name holding ") "', () => {
   const stat = '42 (a) b) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0 100 1000 200';
@@ -36,4 +36,20 @@ test('show stat: the servers of a backend, by column name', () => {
     { server: 'ejabberd/ejabberd1', status: 'UP', sessions: 6, downs: 0 },
     { server: 'ejabberd/ejabberd2', status: 'DOWN', sessions: 4, downs: 1 },
   ]);
+});
+
+test('HAProxy over a run: the last round, the checks that took a server down meanwhile, sessions per second', () => {
+  const up = (server: string, sessions: number, downs = 0) => ({ server, status: 'UP', sessions, downs });
+  const summary = haproxySummary([
+    [up('ejabberd/ejabberd1', 3)],
+    [up('ejabberd/ejabberd1', 5), up('ejabberd/ejabberd2', 1, 2)],
+    [up('ejabberd/ejabberd1', 2), { ...up('ejabberd/ejabberd2', 0, 3), status: 'DOWN' }],
+  ]);
+  assert.deepEqual(summary.servers.map((b) => `${b.server} ${b.status}`), ['ejabberd/ejabberd1 UP', 'ejabberd/ejabberd2 DOWN']);
+  assert.equal(summary.markedDown, 3, 'the transitions since the first round');
+  assert.deepEqual(summary.sessionsPerServer, { 'ejabberd/ejabberd1': [3, 5, 2], 'ejabberd/ejabberd2': [0, 1, 0] });
+});
+
+test('HAProxy over a run that never sampled it: nothing', () => {
+  assert.deepEqual(haproxySummary([]), { servers: [], markedDown: 0, sessionsPerServer: {} });
 });
