@@ -90,7 +90,7 @@ const label = (server: string, nodes: number) => (server === 'ejabberd' ? `ejabb
 
 /** The two panels of the issue: send latency (lower is better), drain throughput (higher is better). */
 export function benchPanels(results: BenchResults): Panel[] {
-  const send: Group[] = results.send.map((s) => ({ label: label(s.server, s.nodes), values: series.map((tool) => median(s.ms[tool] ?? [])) }));
+  const send: Group[] = results.send.filter((s) => s.target === 'local').map((s) => ({ label: label(s.server, s.nodes), values: series.map((tool) => median(s.ms[tool] ?? [])) }));
   const rate = (d: DrainResult | undefined) => (d ? perSecond(d.shown, median(d.wallMs)) : Number.NaN);
   const drain: Group[] = results.drain
     .filter((d) => d.tool === 'rsxcc' && d.waiting > 0)

@@ -18,13 +18,17 @@ export interface Common {
   rsxcc: string;
   /** rsxcc as it was before (BENCH_BASELINE), measured beside the current one when given. */
   baseline?: string;
-  accounts: Record<'sender' | 'sink' | 'drain' | 'listen' | 'peerListen' | 'baselineListen', Account>;
+  accounts: Record<'sender' | 'sink' | 'drain' | 'listen' | 'peerListen' | 'baselineListen' | 'respond', Account>;
 }
 
+/** What a send phase sends to: a user of the same server, a user across federation, or a room. */
+export type SendTarget = { kind: 'local' | 'remote'; jid: string } | { kind: 'room'; jid: string; nick: string };
+
 export type Job =
-  | (Common & { phase: 'send'; runs: number })
+  | (Common & { phase: 'send'; runs: number; target: SendTarget })
   | (Common & { phase: 'drain'; waiting: number[]; emptyRuns: number; withPeer: boolean })
-  | (Common & { phase: 'listen'; idleS: number; loadS: number; rate: number });
+  | (Common & { phase: 'listen'; idleS: number; loadS: number; rate: number })
+  | (Common & { phase: 'respond'; idleS: number; requests: number; limitS: number });
 
 export const log = (text: string) => process.stderr.write(`bench[client]: ${text}\n`);
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -12,10 +12,22 @@ export interface LabStatus {
   secretsDir: string;
   domains: { domain: string; server: string; connect: string }[];
   ejabberd: { host: string }[];
+  rooms: { jid: string; server: 'prosody' | 'ejabberd' }[];
 }
 
-export type Role = 'sender' | 'sink' | 'drain' | 'listen' | 'peerListen' | 'baselineListen';
-const roles: Record<Role, string> = { sender: 'bsender', sink: 'bsink', drain: 'bdrain', listen: 'blisten', peerListen: 'bpeerlisten', baselineListen: 'bbaselisten' };
+/** The lab's room on a domain, if the model has one there. */
+export const roomOf = (status: LabStatus, domain: string) => status.rooms.find((room) => room.jid.endsWith(`@conference.${domain}`));
+
+/** Shell words that make `jid` a member of `room` on its server (as root on the server's host). */
+function memberCommand(server: string, room: string, jid: string): string {
+  const [name, service] = room.split('@') as [string, string];
+  if (server !== 'prosody') return `ejabberdctl set_room_affiliation ${name} ${service} ${jid} member`;
+  const lua = `>assert(prosody.hosts["${service}"].modules.muc.get_room_from_jid("${room}"):set_affiliation(true, "${jid}", "member"))`;
+  return `prosodyctl shell '${lua}' >/dev/null`;
+}
+
+export type Role = 'sender' | 'sink' | 'drain' | 'listen' | 'peerListen' | 'baselineListen' | 'respond';
+const roles: Record<Role, string> = { sender: 'bsender', sink: 'bsink', drain: 'bdrain', listen: 'blisten', peerListen: 'bpeerlisten', baselineListen: 'bbaselisten', respond: 'brespond' };
 
 const chatlabJs = resolve('dist/chatlab.js');
 
@@ -92,6 +104,9 @@ export class BenchLab {
             : `ejabberdctl register ${user} ${domain} ${password} || { ejabberdctl unregister ${user} ${domain} && ejabberdctl register ${user} ${domain} ${password}; }`,
         );
       }
+      // The rooms are members-only: the bench's sender speaks in its own server's room.
+      const room = roomOf(status, domain);
+      if (room) commands.push(memberCommand(server, room.jid, accounts.sender.jid));
       // One exec per server: each ejabberdctl call starts an Erlang VM, each exec a chatlab.
       // Prosody's accounts on its host; ejabberd's through any node of the cluster.
       const host = server === 'prosody' ? server : status.ejabberd[0]!.host;

@@ -7,10 +7,10 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { benchPanels, chartSvg } from './chart.ts';
-import { BenchLab, type LabStatus } from './lab.ts';
+import { BenchLab, roomOf, type LabStatus, type Role } from './lab.ts';
 import { machineLine, markdownTable, tableRows, type BenchResults, type LabResult, type Server } from './results.ts';
 import { parseIntList } from './stats.ts';
-import type { Job } from './job.ts';
+import type { Account, Job, SendTarget } from './job.ts';
 import { formatTable, type LoadReport } from '../provision/load/report.ts';
 import { installList } from '../provision/host-commands.ts';
 
@@ -38,6 +38,9 @@ function config(env: NodeJS.ProcessEnv) {
     idleS: int('BENCH_IDLE_S', quick ? 10 : 60),
     loadS: int('BENCH_LOAD_S', quick ? 5 : 20),
     rate: int('BENCH_RATE', 500),
+    /** Requests the responder answers, and the bound on that phase in seconds. */
+    requests: int('BENCH_REQUESTS', quick ? 500 : 10000),
+    respondLimitS: int('BENCH_RESPOND_LIMIT_S', quick ? 120 : 900),
     nodes,
     /** The cluster size that gets every measurement; the others only send and drain. */
     mainNodes: nodes.includes(2) ? 2 : nodes[0]!,
@@ -69,6 +72,7 @@ function emptyResults(cfg: Config): BenchResults {
     send: [],
     drain: [],
     listen: [],
+    respond: [],
     lab: undefined,
     notes: [],
   };
@@ -87,6 +91,15 @@ function serverTarget(status: LabStatus, server: Server) {
   if (!domain) throw new Error(`lab status names no ${server} domain`);
   const [host, port] = domain.connect.split(':');
   return { domain: domain.domain, address: { host: host!, port: Number(port) } };
+}
+
+/** A user of the same server; with all figures, also one across federation and the server's room. */
+function sendTargets(status: LabStatus, accounts: Record<string, Record<Role, Account>>, domain: string, all: boolean): SendTarget[] {
+  const local: SendTarget = { kind: 'local', jid: accounts[domain]!.sink.jid };
+  if (!all) return [local];
+  const other = status.domains.find((d) => d.domain !== domain)!.domain;
+  const room = roomOf(status, domain);
+  return [local, { kind: 'remote', jid: accounts[other]!.sink.jid }, ...(room ? [{ kind: 'room' as const, jid: room.jid, nick: 'bench' }] : [])];
 }
 
 /** Capacity reports of this run: printed after the main table, JSON and SVG beside bench.json. */
@@ -149,10 +162,12 @@ async function measureLab(lab: BenchLab, cfg: Config, results: BenchResults, nod
       }
       save();
     };
-    await attempt('send', async () => {
-      log(`send: ${cfg.runs} alternating pairs via ${server} (${nodes} node(s))`);
-      results.send.push(await inClient(lab, { ...common, phase: 'send', runs: cfg.runs }, 600_000));
-    });
+    for (const target of sendTargets(status, accounts, domain, isMain)) {
+      await attempt(`send (${target.kind})`, async () => {
+        log(`send: ${cfg.runs} alternating rounds via ${server} (${nodes} node(s)) to ${target.kind} ${target.jid}`);
+        results.send.push(await inClient(lab, { ...common, phase: 'send', runs: cfg.runs, target }, 600_000));
+      });
+    }
     await attempt('unread', async () => {
       const waiting = isMain ? cfg.unread : [cfg.scaleWaiting];
       log(`unread: ${waiting.join(', ')} waiting via ${server} (${nodes} node(s))`);
@@ -165,6 +180,11 @@ async function measureLab(lab: BenchLab, cfg: Config, results: BenchResults, nod
         log(`continuous: idle ${cfg.idleS} s, then ${cfg.rate} msg/s for ${cfg.loadS} s to each listener, via ${server}`);
         const job: Job = { ...common, phase: 'listen', idleS: cfg.idleS, loadS: cfg.loadS, rate: cfg.rate };
         results.listen.push(...(await inClient<BenchResults['listen']>(lab, job, (cfg.idleS + 2 * cfg.loadS + 300) * 1000)));
+      });
+      await attempt('responder', async () => {
+        log(`responder: idle ${cfg.idleS} s, then ${cfg.requests} requests via ${server}`);
+        const job: Job = { ...common, phase: 'respond', idleS: cfg.idleS, requests: cfg.requests, limitS: cfg.respondLimitS };
+        results.respond.push(await inClient<BenchResults['respond'][number]>(lab, job, (cfg.idleS + cfg.respondLimitS + 120) * 1000));
       });
     }
   }

@@ -1,7 +1,7 @@
 // Set-up through the XMPP library itself, untimed: messages queued in an account's offline storage,
 // and the sender of the continuous-mode load.
 import { readFile } from 'node:fs/promises';
-import xml from '@xmpp/xml';
+import xml, { type Element } from '@xmpp/xml';
 import { openSession, type Session } from '../xmpp/session.ts';
 import { log, sleep, type Account, type Common } from './job.ts';
 
@@ -13,8 +13,8 @@ async function password(account: Account): Promise<string> {
 }
 
 /** The bench's own connections wait long: a server under load answers a ping only after its backlog. */
-export async function session(job: Common, account: Account): Promise<Session> {
-  return openSession({ jid: account.jid, password: await password(account), server: job.address, caFile: job.caFile, timeoutMs: 120_000 });
+export async function session(job: Common, account: Account, onStanza?: (stanza: Element) => void): Promise<Session> {
+  return openSession({ jid: account.jid, password: await password(account), server: job.address, caFile: job.caFile, timeoutMs: 120_000, onStanza });
 }
 
 /**

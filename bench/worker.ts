@@ -6,12 +6,14 @@ import { killAll } from './children.ts';
 import type { Job } from './job.ts';
 import { drainPhase } from './phase-drain.ts';
 import { listenPhase } from './phase-listen.ts';
+import { respondPhase } from './phase-respond.ts';
 import { sendPhase } from './phase-send.ts';
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2]!) as Job;
   try {
-    const result = job.phase === 'send' ? await sendPhase(job) : job.phase === 'drain' ? await drainPhase(job) : await listenPhase(job);
+    const phases = { send: sendPhase, drain: drainPhase, listen: listenPhase, respond: respondPhase } as const;
+    const result = await (phases[job.phase] as (job: Job) => Promise<unknown>)(job);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     killAll();

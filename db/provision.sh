@@ -18,7 +18,7 @@ SQL_PORT='3306'
 CLIENTS='192.168.56.21 192.168.56.22'
 
 ensure_packages mariadb-server mariadb-client nftables
-install_block "$ROOT/lab/hosts" /etc/hosts || true
+install_names "$ROOT/lab"
 PASSWORD=$(cat "$SECRETS/sql/ejabberd.password")
 
 changed=0

@@ -19,7 +19,7 @@ SQL_PORT='3306'
 
 [ -f "$HERE/$ROLE_HOST/ejabberdctl.cfg" ] || die "no ejabberd node named $ROLE_HOST in this lab"
 ensure_packages ejabberd erlang-p1-mysql mariadb-client nftables
-install_block "$ROOT/lab/hosts" /etc/hosts || true
+install_names "$ROOT/lab"
 NODE=$(sed -n 's/^ERLANG_NODE=//p' "$HERE/$ROLE_HOST/ejabberdctl.cfg")
 ADDRESS=$(awk -v h="$ROLE_HOST" '$3 == h { print $1 }' "$ROOT/lab/hosts")
 

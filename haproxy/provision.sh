@@ -17,7 +17,7 @@ ZONE_FILE='/etc/bind/db.chat.test'
 ZONE_NAME='db.chat.test'
 
 ensure_packages haproxy bind9 bind9-utils
-install_block "$ROOT/lab/hosts" /etc/hosts || true
+install_names "$ROOT/lab"
 
 dns_changed=0
 install_file "$HERE/named.conf.options" /etc/bind/named.conf.options 644 root:bind && dns_changed=1

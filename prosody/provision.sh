@@ -16,7 +16,7 @@ DATABASE='prosody'
 ACCOUNTS='alice bob carol'
 
 ensure_packages prosody lua-dbi-mysql mariadb-server mariadb-client
-install_block "$ROOT/lab/hosts" /etc/hosts || true
+install_names "$ROOT/lab"
 
 start_mariadb "$HERE/mariadb.cnf" 0
 if [ -z "$(mariadb -N -e "SELECT 1 FROM mysql.global_priv WHERE User='prosody' AND Host='localhost'")" ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job (`npm run demo`): bring up the local lab, then alice sends bob a message on each
-# server and bob reads it as unread, with rsxcc exactly as a user would type it.
+# server and bob reads it as unread, one message crosses federation, and one goes to a room,
+# with rsxcc exactly as a user would type it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "demo: the local lab needs root (network namespaces)" >&2; exit 77; }
@@ -20,5 +21,16 @@ for domain in prosody.chat.test ejabberd.chat.test; do
   ( set -x; node dist/chatlab.js exec client -- \
       node dist/rsxcc.js -j "bob@$domain" -P "$secrets/accounts/bob@$domain" -a "$ca" -s )
 done
+# rsxcc's login options for an account on its own server.
+as() { local who=$1; shift; node dist/rsxcc.js -j "$who" -P "$secrets/accounts/$who" -a "$ca" -x "${server[${who#*@}]}" "$@"; }
+echo
+echo "== federation: alice@prosody.chat.test sends bob@ejabberd.chat.test a message; exit 0 once ejabberd has it"
+( set -x; as alice@prosody.chat.test -t bob@ejabberd.chat.test -m "Hello bob, from the other domain" )
+( set -x; as bob@ejabberd.chat.test -s )
+echo
+echo "== a room: carol@prosody.chat.test says something in lab@conference.ejabberd.chat.test; exit 0 once the room relayed it"
+( set -x; as carol@prosody.chat.test -g lab@conference.ejabberd.chat.test/carol -m "Hello room, from the other domain" )
+echo "== the room's archive, as alice@ejabberd.chat.test reads it (newest of the first five)"
+( set -x; as alice@ejabberd.chat.test -H lab@conference.ejabberd.chat.test | tail -n 5 )
 echo
 echo "The lab stays up: \`node dist/chatlab.js status\` shows it, \`node dist/chatlab.js down\` stops it."

@@ -49,7 +49,7 @@ export function generateDb(lab: Lab): GeneratedFile[] {
 /** The secrets and the firewall in place, MariaDB (re)started, ejabberd's database made once. */
 const START_STEPS = dedent`
   ensure_packages ${ROLE_PACKAGES.db.join(' ')}
-  install_block "$ROOT/lab/hosts" /etc/hosts || true
+  install_names "$ROOT/lab"
   PASSWORD=$(cat "$SECRETS/${SQL_PASSWORD_SECRET}")
 
   changed=0

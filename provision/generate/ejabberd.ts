@@ -177,7 +177,7 @@ export function generateEjabberd(lab: Lab): GeneratedFile[] {
     roleScript(lab, 'ejabberd', 'ejabberd', scriptVars(lab), dedent`
       [ -f "$HERE/$ROLE_HOST/ejabberdctl.cfg" ] || die "no ejabberd node named $ROLE_HOST in this lab"
       ensure_packages ${ROLE_PACKAGES.ejabberd.join(' ')}
-      install_block "$ROOT/lab/hosts" /etc/hosts || true
+      install_names "$ROOT/lab"
       NODE=$(sed -n 's/^ERLANG_NODE=//p' "$HERE/$ROLE_HOST/ejabberdctl.cfg")
       ADDRESS=$(awk -v h="$ROLE_HOST" '$3 == h { print $1 }' "$ROOT/lab/hosts")
 

@@ -105,7 +105,7 @@ export function generateHaproxy(lab: Lab): GeneratedFile[] {
       ZONE_NAME: `db.${lab.spec.zone}`,
     }, dedent`
       ensure_packages ${ROLE_PACKAGES.haproxy.join(' ')}
-      install_block "$ROOT/lab/hosts" /etc/hosts || true
+      install_names "$ROOT/lab"
 
       dns_changed=0
       install_file "$HERE/named.conf.options" /etc/bind/named.conf.options 644 root:bind && dns_changed=1

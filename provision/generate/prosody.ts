@@ -193,7 +193,7 @@ const DATABASE_SETUP = dedent`
 /** The packages, then the MariaDB on this host with Prosody's database and its socket-only user. */
 const DATABASE_STEPS = dedent`
   ensure_packages ${ROLE_PACKAGES.prosody.join(' ')}
-  install_block "$ROOT/lab/hosts" /etc/hosts || true
+  install_names "$ROOT/lab"
 
   start_mariadb "$HERE/mariadb.cnf" 0
   if [ -z "$(mariadb -N -e "SELECT 1 FROM mysql.global_priv WHERE User='prosody' AND Host='localhost'")" ]; then

@@ -88,6 +88,36 @@ install_block() {
   CHANGES=$((CHANGES + 1))
 }
 
+# install_names DIR: the lab's names on this host (DIR holds the generated hosts and resolv.conf):
+# its /etc/hosts block and, in a VM, the lab's DNS server ahead of the one DHCP gives. The servers
+# find each other's domains by SRV (federation); the lab's server answers the lab zone and refuses
+# the rest, which the resolvers then ask the next server for. Namespace hosts need no more: `ip
+# netns exec` gives them lab/resolv.conf itself.
+install_names() {
+  local dir=$1 dns first conf=/etc/dhcp/dhclient.conf tmp
+  install_block "$dir/hosts" /etc/hosts || true
+  have_systemd || return 0
+  dns=$(awk '$1 == "nameserver" { print $2; exit }' "$dir/resolv.conf")
+  # dhclient rewrites resolv.conf at every lease: it must put the lab's server first itself.
+  if ! grep -qx "prepend domain-name-servers $dns;" "$conf" 2>/dev/null; then
+    tmp=$(mktemp)
+    { grep -v '^prepend domain-name-servers ' "$conf" 2>/dev/null || true; echo "prepend domain-name-servers $dns;"; } >"$tmp"
+    install -D -m 644 "$tmp" "$conf"
+    rm -f "$tmp"
+    log "updated $conf"
+    CHANGES=$((CHANGES + 1))
+  fi
+  first=$(awk '$1 == "nameserver" { print $2; exit }' /etc/resolv.conf 2>/dev/null || true)
+  if [ "$first" != "$dns" ]; then
+    tmp=$(mktemp)
+    { echo "nameserver $dns"; grep -vx "nameserver $dns" /etc/resolv.conf 2>/dev/null || true; } >"$tmp"
+    cat "$tmp" >/etc/resolv.conf
+    rm -f "$tmp"
+    log "updated /etc/resolv.conf: the lab's DNS server first"
+    CHANGES=$((CHANGES + 1))
+  fi
+}
+
 # wait_tcp HOST PORT SECONDS: bounded wait for a listener.
 wait_tcp() {
   local host=$1 port=$2 deadline=$((SECONDS + $3))

@@ -52,12 +52,16 @@ const sample: BenchResults = {
   machine: { cores: 2, memoryGiB: 24, cpu: 'cpu', node: '20.0.0', kernel: '6.1' },
   command: 'npm run bench',
   config: {},
-  send: [{ server: 'ejabberd', nodes: 2, ms: { rsxcc: [500, 520, 510], 'go-sendxmpp': [200, 210, 205] }, floorMs: [250], runs: 3, delivered: { rsxcc: 3, 'go-sendxmpp': 3 } }],
+  send: [
+    { server: 'ejabberd', nodes: 2, target: 'local', ms: { rsxcc: [500, 520, 510], 'go-sendxmpp': [200, 210, 205] }, floorMs: [250], runs: 3, delivered: { rsxcc: 3, 'go-sendxmpp': 3 } },
+    { server: 'ejabberd', nodes: 2, target: 'room', ms: { rsxcc: [600, 610, 620], 'go-sendxmpp': [300, 300, 300] }, floorMs: [250], runs: 3, delivered: {} },
+  ],
   drain: [
     { server: 'ejabberd', nodes: 2, tool: 'rsxcc', waiting: 0, wallMs: [600], shown: 0, peakRssKb: 50_000 },
     { server: 'ejabberd', nodes: 2, tool: 'rsxcc', waiting: 1000, wallMs: [2000], shown: 1000, peakRssKb: 60_000 },
     { server: 'ejabberd', nodes: 2, tool: 'go-sendxmpp', waiting: 1000, wallMs: [1000], shown: 1000, peakRssKb: 14_000 },
   ],
+  respond: [{ server: 'prosody', requests: 10000, answered: 10000, ms: 50_000, idleS: 60, idleRssKb: 45_000, peakRssKb: 60_000, afterRssKb: 52_000 }],
   listen: [
     { server: 'prosody', tool: 'rsxcc', idleS: 60, loadS: 20, rate: 500, idleRssKb: 50_000, loadPeakRssKb: 58_000, sent: 10_000, received: 10_000, duplicates: 0, serverConfirmed: true },
     { server: 'prosody', tool: 'go-sendxmpp', idleS: 60, loadS: 20, rate: 500, idleRssKb: 12_000, loadPeakRssKb: 15_000, sent: 10_000, received: 9_990, duplicates: 0, serverConfirmed: true },
@@ -79,6 +83,11 @@ test('the table pairs each rsxcc figure with the peer in the same run, and the r
   const lost = rows.find((r) => r.what === 'continuous: messages lost')!;
   assert.deepEqual([lost.ours, lost.peer], ['0 of 10,000', '10 of 10,000']);
   assert.equal(rows.at(-1)!.ours, '1250 ms');
+  const room = rows.find((r) => r.what.startsWith('send 1 message to a room'))!;
+  assert.deepEqual([room.ours, room.peer, room.ratio], ['610 ms', '300 ms', '2.03x'], "a room send stands beside go-sendxmpp's -c");
+  assert.equal(rows.filter((r) => r.what === 'messages the recipient had afterwards').length, 1, 'delivery counted for the local send only');
+  const answered = rows.find((r) => r.what.startsWith('responder: 10,000 requests'))!;
+  assert.equal(answered.ours, '10,000 in 50.0 s, 200/s');
 });
 
 /** The same run with the baseline beside it: slower sends and drains before, more memory now. */
@@ -90,6 +99,7 @@ const withBaseline: BenchResults = {
     { server: 'ejabberd', nodes: 2, tool: 'rsxcc-baseline', waiting: 0, wallMs: [500], shown: 0, peakRssKb: 50_000 },
     { server: 'ejabberd', nodes: 2, tool: 'rsxcc-baseline', waiting: 1000, wallMs: [2500], shown: 1000, peakRssKb: 48_000 },
   ],
+  respond: [{ server: 'prosody', requests: 10000, answered: 10000, ms: 50_000, idleS: 60, idleRssKb: 45_000, peakRssKb: 60_000, afterRssKb: 52_000 }],
   listen: [...sample.listen, { ...sample.listen[0]!, tool: 'rsxcc-baseline', idleRssKb: 40_000, received: 9_999 }],
 };
 
