@@ -35,6 +35,8 @@ export interface RunOptions {
   output?: Output;
   /** false: a non-zero exit or the time limit is the answer, returned; a command that cannot start still throws. */
   check?: boolean;
+  /** Aborted: the command is ended as at its time limit (SIGTERM, then SIGKILL). */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -69,6 +71,7 @@ export function execaOptions(o: RunOptions): ExecaOptions {
     extendEnv: !o.cleanEnv,
     ...(o.cwd === undefined ? {} : { cwd: o.cwd }),
     ...(Number.isFinite(o.timeoutMs) ? { timeout: o.timeoutMs } : {}),
+    ...(o.signal === undefined ? {} : { cancelSignal: o.signal }),
     forceKillAfterDelay: 5_000,
     reject: false,
   };

@@ -51,7 +51,7 @@ async function requireLab(ctx: LabContext): Promise<void> {
 }
 
 /** Runs the host's role script inside the host; its progress lines go to our stderr as they come. */
-async function provisionHost(ctx: LabContext, h: NetnsHost): Promise<void> {
+async function provisionHost(ctx: LabContext, h: NetnsHost, signal?: AbortSignal): Promise<void> {
   if (h.host.role === 'client') return;
   const script = path.join(ctx.assetsRoot, h.host.role, 'provision.sh');
   const result = await run(hostArgv(h, ['bash', script]), {
@@ -59,11 +59,29 @@ async function provisionHost(ctx: LabContext, h: NetnsHost): Promise<void> {
     output: 'progress',
     check: false,
     timeoutMs: 15 * 60_000,
+    signal,
   });
+  if (result.exitCode !== 0 && signal?.aborted) throw new LabError(`provisioning ${h.host.name} stopped: another host failed`, EX.tempFail);
   if (result.exitCode !== 0) {
     const why = result.timedOut ? 'ran out of its 15 minutes' : `exit ${result.exitCode}`;
     throw new LabError(`provisioning ${h.host.name} failed (${why}); its log is above`, EX.tempFail);
   }
+}
+
+/**
+ * Every host at once, as `vagrant up` would (the joining ejabberd nodes wait for the seed). The
+ * first failure stops the others: a node waiting for a database that will not come would wait
+ * out its bound (10 minutes) for nothing.
+ */
+async function provisionAll(ctx: LabContext): Promise<void> {
+  const stop = new AbortController();
+  let first: Error | undefined;
+  await Promise.allSettled(ctx.plan.hosts.map((h) => provisionHost(ctx, h, stop.signal).catch((error: Error) => {
+    first ??= error;
+    stop.abort();
+  })));
+  // The first host's own failure, not the "stopped" of those it ended.
+  if (first) throw first;
 }
 
 async function ensurePackages(ctx: LabContext): Promise<void> {
@@ -106,8 +124,7 @@ export async function up(ctx: LabContext): Promise<void> {
     const names = await readNameFiles(ctx.assetsRoot);
     for (const h of ctx.plan.hosts) await prepareHostFs(h, names);
   });
-  // Every host at once, as `vagrant up` would: the joining ejabberd nodes wait for the seed.
-  await step('provisioning', () => Promise.all(ctx.plan.hosts.map((h) => provisionHost(ctx, h))));
+  await step('provisioning', () => provisionAll(ctx));
   await step('logins', () => checkLogins(ctx, 60_000));
   await step('federation', () => checkTargets(ctx, federationTargets(ctx.lab), 60_000, 'no federation', (t) => `federation ok: ${t.name}`));
   ctx.log(`lab up in ${seconds(performance.now() - started)}: ${ctx.plan.hosts.map((h) => `${h.host.name} ${h.host.address}`).join(', ')}`);

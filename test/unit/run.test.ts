@@ -83,3 +83,12 @@ test("an error names a lab host's command after the namespace, not the bind moun
   assert.equal(describeArgv(['ip', 'link', 'del', 'x']), 'ip link del x');
   assert.equal(describeArgv(['openssl', 'req', '-x509', '-newkey', 'ec']), 'openssl req -x509 -newkey ...');
 });
+
+test('given an abort signal, when it fires, then the command is ended at once and its result returned (check: false)', async () => {
+  const stop = new AbortController();
+  setTimeout(() => stop.abort(), 100);
+  const started = performance.now();
+  const result = await run(['sleep', '30'], { timeoutMs: 60_000, check: false, signal: stop.signal });
+  assert.ok(performance.now() - started < 10_000, 'ended long before sleep or the time limit would have');
+  assert.notEqual(result.exitCode, 0);
+});
