@@ -9,22 +9,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import {
-  Accounts, EJABBERD, PROSODY, drainAll, envCount, fault, fillUnread, fmt, proofSuite, restoreLab, send, sleep, storedOffline, tally,
-  type ProofLab,
+  EJABBERD, PROSODY, drainAll, envCount, fault, fillUnread, fmt, proofFixture, restoreLab, send, sleep, storedOffline, tally,
 } from './proof-lib.ts';
 import { chatlab } from './fixture.ts';
 
 const BULK = envCount('PROOF_FEDERATION_BULK', 1000);
 
-let lab: ProofLab;
-let accounts: Accounts;
-proofSuite((l, a) => {
-  lab = l;
-  accounts = a;
-}, { restore: true });
+const fixture = proofFixture({ restore: true });
 
 for (const [from, to] of [[PROSODY, EJABBERD], [EJABBERD, PROSODY]] as const) {
   test(`given alice@${from} and bob@${to}, when alice sends, then exit 0 means ${to} has stored it, and bob's unread shows it once`, async (t) => {
+    const { lab, accounts } = fixture;
     const [alice] = await accounts.make(from, 'fa');
     const [bob] = await accounts.make(to, 'fb');
     const body = `federated-${Date.now()}`;
@@ -39,6 +34,7 @@ for (const [from, to] of [[PROSODY, EJABBERD], [EJABBERD, PROSODY]] as const) {
   });
 
   test(`given ${BULK} messages from ${from} to bob@${to} over one s2s stream, then bob's unread shows each once`, { timeout: 180_000 }, async (t) => {
+    const { lab, accounts } = fixture;
     const [alice] = await accounts.make(from, 'ga');
     const [bob] = await accounts.make(to, 'gb');
     const bodies = Array.from({ length: BULK }, (_, i) => `bulk-${Date.now()}-${i}`);
@@ -68,9 +64,10 @@ async function rogueCertificate(dir: string, domain: string): Promise<{ crt: str
 }
 
 const prosodyShell = (command: string) =>
-  chatlab('exec', lab.status.domains.find((d) => d.domain === PROSODY)!.server, '--', 'setpriv', '--reuid=prosody', '--regid=prosody', '--init-groups', 'prosodyctl', 'shell', command);
+  chatlab('exec', fixture.lab.status.domains.find((d) => d.domain === PROSODY)!.server, '--', 'setpriv', '--reuid=prosody', '--regid=prosody', '--init-groups', 'prosodyctl', 'shell', command);
 
 test('given Prosody presenting a certificate the lab CA did not sign, when alice@prosody sends to bob@ejabberd, then ejabberd refuses the stream and rsxcc exits non-zero; nothing is stored', { timeout: 120_000 }, async (t) => {
+  const { lab, accounts } = fixture;
   const [alice] = await accounts.make(PROSODY, 'ra');
   const [bob] = await accounts.make(EJABBERD, 'rb');
   const dir = await mkdtemp(path.join(tmpdir(), 'chatlab-rogue-'));
@@ -108,6 +105,7 @@ test('given Prosody presenting a certificate the lab CA did not sign, when alice
 });
 
 test("given alice@prosody sending to bob@ejabberd once a second, when ejabberd's HAProxy is cut and healed, then every exit 0 is stored for bob and none is lost", { timeout: 180_000 }, async (t) => {
+  const { lab, accounts } = fixture;
   const [alice] = await accounts.make(PROSODY, 'ca');
   const [bob] = await accounts.make(EJABBERD, 'cb');
   const haproxy = lab.status.domains.find((d) => d.domain === EJABBERD)!.server;
