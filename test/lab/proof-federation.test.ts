@@ -18,7 +18,7 @@ const BULK = envCount('PROOF_FEDERATION_BULK', 1000);
 const fixture = proofFixture({ restore: true });
 
 for (const [from, to] of [[PROSODY, EJABBERD], [EJABBERD, PROSODY]] as const) {
-  test(`given alice@${from} and bob@${to}, when alice sends, then exit 0 means ${to} has stored it, and bob's unread shows it once`, async (t) => {
+  test(`given alice@${from} and bob@${to}, when alice sends, then exit 0 means ${to} has stored it, bob's unread shows it once, and the stream authenticated by certificate`, async (t) => {
     const { lab, accounts } = fixture;
     const [alice] = await accounts.make(from, 'fa');
     const [bob] = await accounts.make(to, 'fb');
@@ -27,8 +27,13 @@ for (const [from, to] of [[PROSODY, EJABBERD], [EJABBERD, PROSODY]] as const) {
     // Counted at once, by the remote server's database: no settling, no second look.
     const stored = await storedOffline(lab, bob);
     const read = await drainAll(lab, bob, lab.entry[to]);
-    t.diagnostic(fmt({ exit: sent.exitCode ?? 'none', stored_when_rsxcc_exited: stored, shown: read.length }));
+    // Prosody's view of the stream that carried it (outgoing from Prosody, or incoming to it).
+    const [local, arrow, remote] = from === PROSODY ? [PROSODY, '-->', EJABBERD] : [PROSODY, '<--', EJABBERD];
+    const row = (await prosodyShell('s2s:show()')).stdout.split('\n').map((l) => l.split('|').map((c) => c.trim())).find((c) => c[1] === local && c[2] === arrow && c[3] === remote);
+    t.diagnostic(fmt({ exit: sent.exitCode ?? 'none', stored_when_rsxcc_exited: stored, shown: read.length, stream: row?.slice(1).join(' ') ?? 'none' }));
     assert.equal(sent.exitCode, 0, sent.stderr);
+    assert.ok(row, `Prosody has the ${arrow} stream with ${EJABBERD}`);
+    assert.deepEqual([row[5], row[6], row[7]], ['TLSv1.3', 'Succeeded', 'Not used'], 'TLS, SASL EXTERNAL on the certificates, no dialback');
     assert.equal(stored, 1, `${to} held the message when rsxcc exited 0`);
     assert.deepEqual(read.map((m) => [m.from.split('/')[0], m.body]), [[alice.jid, body]]);
   });

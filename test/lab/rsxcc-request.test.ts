@@ -1,7 +1,7 @@
 // rsxcc request and reply (-q) and the responder (-R), issue 14, on the real lab, requester and
 // responder on the same server, for each server: a request answered, two in flight each matched
 // to its own reply, a responder killed mid-request answers the request after its restart, and a
-// sender who is not allowed never runs the command.
+// sender who is not allowed never runs the command; then a request across federation each way.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -120,5 +120,27 @@ for (const server of servers) {
       }
       assert.deepEqual(await drain(server, 'bob'), [], 'the refused message was consumed, not left to run later');
     });
+  });
+}
+
+// Across federation: the requester on one domain, the responder on the other. The request is
+// confirmed by the responder's server (a ping to its domain behind it), the reply comes back over
+// the other s2s stream to the requester's full JID.
+for (const server of servers.length < 2 ? [] : servers) {
+  const other = servers.find((s) => s !== server)!;
+  test(`across federation: alice@${server.domain} asks bob@${other.domain}'s responder; the reply comes back to it, exit 0`, async () => {
+    await drain(other, 'bob');
+    const agent = listener([...account(other, 'bob'), '-v', '-R', '-A', server.jid('alice'), '--', 'tr', 'a-z', 'A-Z']);
+    await agent.untilStderr(/waiting for messages/, 15_000);
+    try {
+      const body = tag('federated question');
+      const asked = await run([...account(server, 'alice'), '-q', '-o', 'json', '-T', '15', '-t', other.jid('bob'), '-m', body]);
+      assert.equal(asked.exitCode, 0, asked.stderr);
+      const replies = lines(asked.stdout);
+      assert.deepEqual(replies.map((m) => [m.from.split('/')[0], m.body]), [[other.jid('bob'), body.toUpperCase()]]);
+    } finally {
+      await stop(agent);
+    }
+    assert.deepEqual(await drain(other, 'bob'), [], 'answered, and acknowledged');
   });
 }
