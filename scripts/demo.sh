@@ -21,16 +21,22 @@ for domain in prosody.chat.test ejabberd.chat.test; do
   ( set -x; node dist/chatlab.js exec client -- \
       node dist/rsxcc.js -j "bob@$domain" -P "$secrets/accounts/bob@$domain" -a "$ca" -s )
 done
-# rsxcc's login options for an account on its own server.
-as() { local who=$1; shift; node dist/rsxcc.js -j "$who" -P "$secrets/accounts/$who" -a "$ca" -x "${server[${who#*@}]}" "$@"; }
+# rsxcc logged in as an account on its own server, the command shown as it runs.
+as() {
+  local who=$1
+  shift
+  local command=(node dist/rsxcc.js -j "$who" -P "$secrets/accounts/$who" -a "$ca" -x "${server[${who#*@}]}" "$@")
+  echo "+ ${command[*]}" >&2
+  "${command[@]}"
+}
 echo
 echo "== federation: alice@prosody.chat.test sends bob@ejabberd.chat.test a message; exit 0 once ejabberd has it"
-( set -x; as alice@prosody.chat.test -t bob@ejabberd.chat.test -m "Hello bob, from the other domain" )
-( set -x; as bob@ejabberd.chat.test -s )
+as alice@prosody.chat.test -t bob@ejabberd.chat.test -m "Hello bob, from the other domain"
+as bob@ejabberd.chat.test -s
 echo
 echo "== a room: carol@prosody.chat.test says something in lab@conference.ejabberd.chat.test; exit 0 once the room relayed it"
-( set -x; as carol@prosody.chat.test -g lab@conference.ejabberd.chat.test/carol -m "Hello room, from the other domain" )
-echo "== the room's archive, as alice@ejabberd.chat.test reads it (newest of the first five)"
-( set -x; as alice@ejabberd.chat.test -H lab@conference.ejabberd.chat.test | tail -n 5 )
+as carol@prosody.chat.test -g lab@conference.ejabberd.chat.test/carol -m "Hello room, from the other domain"
+echo "== the room's archive, as alice@ejabberd.chat.test reads it (its last five lines)"
+as alice@ejabberd.chat.test -H lab@conference.ejabberd.chat.test | tail -n 5
 echo
 echo "The lab stays up: \`node dist/chatlab.js status\` shows it, \`node dist/chatlab.js down\` stops it."

@@ -26,7 +26,8 @@ export function readEntry(item: ArchivedMessage, arrival: Date): ArchiveEntry | 
 
 // Text shows both ends: the account's own archive holds what it sent as well as what it received.
 const formats: Record<OutputFormat, (entry: ArchiveEntry) => string> = {
-  text: ({ archiveId, message }) => formatText(message, `#${archiveId} ${message.from} -> ${message.to}`),
+  // A room's archive names no recipient: the room is in the sender's JID.
+  text: ({ archiveId, message }) => formatText(message, `#${archiveId} ${message.from}${message.to ? ` -> ${message.to}` : ''}`),
   json: ({ archiveId, message: { from, to, type, id, subject, body, stamp } }) =>
     `${JSON.stringify({ archiveId, from, to, type, id, subject, body, stamp })}\n`,
 };
