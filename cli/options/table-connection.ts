@@ -1,0 +1,163 @@
+// rsxcc's options of every mode: how it logs in, what it prints, how long it waits; a part of the one option table (table.ts).
+import type { Option } from './option-types.ts';
+
+const r = String.raw;
+
+export const connectionOptions: readonly Option[] = [
+  {
+    letter: 'j',
+    arg: 'JID',
+    help: ['account to log in as (or "account" in the config file)'],
+    man: [
+      'The account, user@domain, optionally /resource.',
+    ],
+    set: (line, value) => { line.jid = value; },
+  },
+  {
+    letter: 'p',
+    arg: 'PASSWORD',
+    help: ['password; other users can read it in the process list while rsxcc', 'starts: prefer XMPP_PASSWORD, -P FILE, the config file or the prompt'],
+    man: [
+      'The password.',
+      '.B Other users can read it in the process list',
+      'while rsxcc starts (rsxcc overwrites its process title right after parsing, but not before).',
+      'Prefer',
+      '.BR XMPP_PASSWORD ,',
+      r`.BR \-P ,`,
+      'the config file, or the prompt.',
+    ],
+    set: (line, value) => { line.password = value; },
+  },
+  {
+    letter: 'P',
+    arg: 'FILE',
+    help: ['read the password from the first line of FILE'],
+    man: [
+      'Read the password from the first line of',
+      '.IR FILE .',
+    ],
+    set: (line, value) => { line.passwordFile = value; },
+  },
+  {
+    letter: 'f',
+    arg: 'CONFIG',
+    help: ['config file (default: $XDG_CONFIG_HOME/rsxcc/config or ~/.config/rsxcc/config)'],
+    man: [
+      'Read this config file instead of the default (see',
+      '.BR FILES );',
+      'it must exist.',
+    ],
+    set: (line, value) => { line.configFile = value; },
+  },
+  {
+    letter: 'x',
+    arg: 'HOST[:PORT]',
+    help: ["server to connect to (default: SRV _xmpp-client._tcp of the JID's domain)"],
+    manTag: r`.BI \-x " HOST\fR[\fP:PORT\fR]\fP"`,
+    man: [
+      'Connect here (an IPv6 address in brackets). Without it, rsxcc looks up the SRV record',
+      '.BI _xmpp-client._tcp. DOMAIN',
+      'and falls back to',
+      '.IR DOMAIN :5222;',
+      'addresses come from the system resolver. No HTTP host-meta lookups are made.',
+    ],
+    set: (line, value) => { line.server = value; },
+  },
+  {
+    letter: 'a',
+    arg: 'CAFILE',
+    help: ["trust the certificate authorities in CAFILE (PEM) instead of the system's"],
+    man: [
+      "Trust the certificate authorities in this PEM file instead of the system store. The server's",
+      "certificate must be valid for the JID's domain. Without",
+      r`.BR \-a ,`,
+      'the system store is used together with the file named by',
+      '.BR NODE_EXTRA_CA_CERTS ,',
+      'as Node does; rsxcc reads that file only when it connects (an unreadable one is a warning).',
+      "As installed, the system store is OpenSSL's CA directory,",
+      '.B SSL_CERT_DIR',
+      'or',
+      '.IR /etc/ssl/certs ;',
+      '.B SSL_CERT_FILE',
+      'is ignored, as Node ignores it.',
+    ],
+    set: (line, value) => { line.caFile = value; },
+  },
+  {
+    letter: 'K',
+    help: ["DO NOT verify the server's certificate (insecure; warns on every run)"],
+    man: [
+      'Do not verify the server certificate. The connection stays encrypted but anyone on the path',
+      'can impersonate the server and learn the password; rsxcc warns on every run.',
+    ],
+    set: (line) => { line.insecure = true; },
+  },
+  {
+    letter: 'o',
+    arg: 'FORMAT',
+    help: ['output: text (default) or json (one JSON object a line)'],
+    manTag: r`.BR \-o " text" | json`,
+    man: [
+      'Output format. Text is for people: UTC time, sender, the kind in brackets unless it is chat',
+      '(for example',
+      '.BR [headline] ),',
+      'the subject as a quoted string when there is one, body, further body lines indented by four',
+      'spaces. JSON is one object a line with',
+      '.BR from ,',
+      '.BR to ,',
+      '.BR type ,',
+      '.B id',
+      '(or null),',
+      '.B subject',
+      '(or null),',
+      '.BR body ,',
+      '.B stamp',
+      '(ISO 8601 UTC: the XEP-0203 delay stamp when present, else the arrival time) and',
+      '.B delayed',
+      '(true when the message carried a delay stamp),',
+      '.B room',
+      'and',
+      '.B nick',
+      "(a groupchat message's room and sender's nick; null for a direct message).",
+    ],
+    set: (line, value) => { line.output = value; },
+  },
+  {
+    letter: 'T',
+    arg: 'SECONDS',
+    help: ['bound on every wait: connect, TLS, login, confirmation (default 10)'],
+    man: [
+      'Bound on each wait: DNS, connecting, TLS, login, each server answer, each write, closing',
+      '(default 10). Running out exits 75.',
+    ],
+    set: (line, value) => { line.timeout = value; },
+  },
+  {
+    letter: 'w',
+    arg: 'MS',
+    help: ["also wait until no message came for MS after the server's end-of-unread", 'marker, for a server that does not order its marker (default 0)'],
+    man: [
+      'After the end-of-unread marker, also wait until no message has arrived for this long (default',
+      '0, up to 10000). Only for a server that may deliver offline messages after answering the ping;',
+      'a message that arrives later is not lost either way: unacknowledged, it stays stored.',
+    ],
+    set: (line, value) => { line.quiet = value; },
+  },
+  {
+    letter: 'd',
+    help: ['protocol debug: XML both ways on stderr, credentials redacted'],
+    man: [
+      'Protocol debug on standard error: every XML element both ways, SASL payloads replaced by',
+      '[redacted] and the password masked wherever it would appear.',
+    ],
+    set: (line) => { line.debug = true; },
+  },
+  {
+    letter: 'v',
+    help: ['progress on stderr'],
+    man: [
+      'Progress on standard error.',
+    ],
+    set: (line) => { line.verbose = true; },
+  },
+];
