@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Smoke test of the Vagrant lab, run from this machine over the lab's private network (the CI
 # stage calls it after `vagrant up`): rsxcc alice -> bob through HAProxy and on Prosody, then bob's
-# unread (ejabberd's stored on the db VM); a message across federation and one to each domain's
-# room from the other domain; ejabberd's firewall is reloaded whenever ejabberd starts; every
-# ejabberd node sees the whole cluster; SRV answers from the lab DNS.
+# unread (ejabberd's stored on the db VM); ejabberd's firewall is reloaded whenever ejabberd
+# starts; every ejabberd node sees the whole cluster; client and server SRV answers from the lab
+# DNS. Federation between the VMs is not checked here yet: see README, Vagrant.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -30,20 +30,6 @@ for domain in prosody.chat.test ejabberd.chat.test; do
   got=$(node dist/rsxcc.js -T 20 -j "bob@$domain" -P "$secrets/accounts/bob@$domain" -a "$secrets/ca.crt" -x "${server[$domain]}" -s -o json)
   grep -qF "\"body\":\"$body\"" <<<"$got" || fail "bob's unread on $domain lacks the message: $got"
   echo "smoke: $domain: sent via ${server[$domain]} and read back as unread"
-done
-
-# Federation: exit 0 means the other domain's server answered behind the message (rsxcc(1),
-# DELIVERY); each room is told something by a member of the other domain (exit 0: relayed).
-as() { local who=$1; shift; node dist/rsxcc.js -T 30 -j "$who" -P "$secrets/accounts/$who" -a "$secrets/ca.crt" -x "${server[${who#*@}]}" "$@"; }
-body="vagrant federation $(date -u +%s%N)"
-as alice@prosody.chat.test -t bob@ejabberd.chat.test -m "$body" || fail "send across federation"
-got=$(as bob@ejabberd.chat.test -s -o json)
-grep -qF "\"body\":\"$body\"" <<<"$got" || fail "bob@ejabberd.chat.test lacks the message from prosody.chat.test: $got"
-echo "smoke: prosody.chat.test -> ejabberd.chat.test: confirmed by ejabberd and read back"
-for pair in prosody.chat.test:ejabberd.chat.test ejabberd.chat.test:prosody.chat.test; do
-  room=lab@conference.${pair#*:}
-  as "carol@${pair%%:*}" -g "$room/carol" -m "vagrant room $(date -u +%s%N)" || fail "carol@${pair%%:*} in $room"
-  echo "smoke: carol@${pair%%:*} spoke in $room (relayed)"
 done
 
 nodes=$(awk '$3 ~ /^ejabberd[0-9]+$/ { print $3 }' lab/hosts)
