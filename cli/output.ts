@@ -79,3 +79,72 @@ export function writeOut(stream: NodeJS.WritableStream, text: string): Promise<v
 export function printer(stream: NodeJS.WritableStream, format: keyof typeof formatters): (message: ReceivedMessage) => Promise<void> {
   return (message) => writeOut(stream, formatters[format](message));
 }
+
+/** Where a stream of received messages goes, a line each. */
+export interface Printer {
+  /** Resolves once the kernel has the line. */
+  print(message: ReceivedMessage): Promise<void>;
+  /** While the output waits for a slow reader: resolves once it has caught up. Print no more until then. */
+  readonly congested?: Promise<void> | undefined;
+}
+
+/** A write goes out at the latest once this many characters wait. */
+const flushAt = 16_384;
+
+/**
+ * Lines for a stream of messages (unread, continuous): those printed in one turn of the event loop
+ * (all that one read of the socket brought) go out in one write, and each line's promise, the same
+ * for all of them, resolves once the kernel has taken that write. While a write waits for a slow
+ * reader, `congested` says until when.
+ */
+export class LinePrinter implements Printer {
+  private lines: string[] = [];
+  private bytes = 0;
+  private written: Promise<void> | undefined;
+  private settle: (error?: Error | null) => void = () => {};
+  congested: Promise<void> | undefined;
+
+  constructor(
+    private readonly stream: NodeJS.WritableStream & { readonly writableLength: number },
+    format: keyof typeof formatters,
+  ) {
+    this.format = formatters[format];
+  }
+
+  private readonly format: (message: ReceivedMessage) => string;
+
+  print(message: ReceivedMessage): Promise<void> {
+    const line = this.format(message);
+    this.lines.push(line);
+    this.bytes += line.length;
+    const written = (this.written ??= this.nextWrite());
+    if (this.bytes >= flushAt) this.flush();
+    return written;
+  }
+
+  private nextWrite(): Promise<void> {
+    const written = new Promise<void>((resolve, reject) => {
+      this.settle = (error) => (error ? reject(error) : resolve());
+    });
+    setImmediate(() => {
+      if (this.written === written) this.flush();
+    });
+    return written;
+  }
+
+  private flush(): void {
+    const { lines, written, settle } = this;
+    this.lines = [];
+    this.bytes = 0;
+    this.written = undefined;
+    this.stream.write(lines.length === 1 ? lines[0]! : lines.join(''), settle);
+    // Written at once unless the kernel's buffer (a pipe's 64 kB) is full.
+    if (this.stream.writableLength > 0) {
+      const congested = written!.finally(() => {
+        if (this.congested === congested) this.congested = undefined;
+      });
+      congested.catch(() => {});
+      this.congested = congested;
+    }
+  }
+}

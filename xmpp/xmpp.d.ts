@@ -53,6 +53,7 @@ declare module '@xmpp/client-core' {
     write(text: string): Promise<void>;
     _attachSocket(socket: unknown): void;
     _detachSocket(): void;
+    _onElement(element: Element): void;
   }
 }
 
