@@ -11,9 +11,12 @@
 //   npm run bench:drain -- [--n 1000,10000] [--server ejabberd,prosody] [--output json,text]
 //     [--runs 5] [--stdout pipe|null] [--bundle dist/rsxcc.js,OTHER.js] [--node='--v8-flag ...']
 //     [--cpu-prof DIR] [--heap-snapshot DIR] [--no-peer] [--stderr] [--json FILE] [--serve]
+//     [--continuous IDLE,LOAD,RATE]
 //
 // --node='...' adds flags after the bundle's own; --stderr passes rsxcc's stderr through; --cpu-prof writes one .cpuprofile a run; --heap-snapshot
 // one .heapsnapshot a run, taken when half the backlog is acknowledged (both without /usr/bin/time).
+// --continuous IDLE,LOAD,RATE measures rsxcc -c instead, as `npm run bench` does: RSS after IDLE
+// seconds idle (default 60), then the peak while RATE messages a second (500) arrive for LOAD (20).
 // --serve only runs the server (first --server and --n) and prints an rsxcc command line for it,
 // until SIGINT: for runs by hand (--trace-gc writes to stdout).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -49,6 +52,8 @@ interface Config {
   stderr: boolean;
   /** Only serve the first --server and --n, print an rsxcc command line for it, until killed. */
   serve: boolean;
+  /** rsxcc -c instead: RSS after IDLE seconds, then the peak while receiving RATE a second for LOAD seconds. */
+  continuous?: { idleS: number; loadS: number; rate: number };
   json?: string;
 }
 
@@ -68,6 +73,7 @@ function config(args: string[]): Config {
       'no-peer': { type: 'boolean', default: false },
       stderr: { type: 'boolean', default: false },
       serve: { type: 'boolean', default: false },
+      continuous: { type: 'string' },
       json: { type: 'string' },
     },
   });
@@ -87,6 +93,10 @@ function config(args: string[]): Config {
     serve: values.serve!,
     json: values.json,
   };
+  if (values.continuous) {
+    const [idleS = 60, loadS = 20, rate = 500] = list(values.continuous).map(Number);
+    cfg.continuous = { idleS, loadS, rate };
+  }
   if (cfg.n.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--n ${values.n}: counts of 1 or more`);
   if (cfg.servers.some((s) => s !== 'ejabberd' && s !== 'prosody')) throw new Error(`--server ${values.server}: ejabberd, prosody`);
   if (cfg.outputs.some((o) => o !== 'json' && o !== 'text')) throw new Error(`--output ${values.output}: json, text`);
@@ -241,6 +251,75 @@ async function runPeer(files: Files, target: Awaited<ReturnType<typeof floodServ
   return { wallMs: lines.last() - t0, loginMs: presenceAt - t0, usPerMessage: ((lines.last() - presenceAt) * 1000) / n, cpuMs: Number.NaN, rssKb };
 }
 
+const vmRssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+
+interface Listened {
+  idleKb: number;
+  peakKb: number;
+  sent: number;
+  shown: number;
+}
+
+/** rsxcc -c as `npm run bench` measures it: RSS once idle, then the peak while messages arrive at a rate, and every one shown. */
+async function runContinuous(cfg: Config, files: Files, { bundle, output }: RsxccTool, label: string): Promise<Listened> {
+  const { idleS, loadS, rate } = cfg.continuous!;
+  let online = false;
+  const server = await fakeServer([], { onElement: (element) => void (element.name === 'presence' && (online = true)) });
+  const args = ['-j', ACCOUNT, '-P', files.password, '-a', files.ca, '-x', `127.0.0.1:${server.port}`, '-c', '-o', output];
+  const [file, ...rest] = [...shebangCommand(bundle, cfg.node), ...args];
+  // Without /usr/bin/time: env -S execs node, so the child's pid is rsxcc's.
+  const child = spawn(file!, rest, { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', cfg.stderr ? 'inherit' : 'ignore'] });
+  const lines = countLines(child, `${label}-`);
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  try {
+    for (let waited = 0; !online && waited < 30_000; waited += 50) await sleep(50);
+    if (!online) throw new Error('rsxcc -c never came online');
+    await sleep(idleS * 1000);
+    const idleKb = vmRssKb(child.pid!);
+    let peakKb = idleKb;
+    const connection = server.connections.at(-1)!;
+    const t0 = performance.now();
+    let sent = 0;
+    for (const total = rate * loadS; sent < total; await sleep(20)) {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
+      for (; sent < due; sent++) connection.write(`<message from='bob@example.org/live' to='${ACCOUNT}' type='chat' id='${label}-${sent}'><body>${label}-${sent} live</body></message>`);
+      peakKb = Math.max(peakKb, vmRssKb(child.pid!));
+    }
+    for (const deadline = performance.now() + 30_000; lines.count() < sent && performance.now() < deadline; await sleep(20)) peakKb = Math.max(peakKb, vmRssKb(child.pid!));
+    return { idleKb, peakKb, sent, shown: lines.count() };
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    server.close();
+  }
+}
+
+async function continuousTable(cfg: Config, files: Files, log: (text: string) => void): Promise<string> {
+  const { idleS, loadS, rate } = cfg.continuous!;
+  const tools = cfg.bundles.map((bundle, i) => ({ name: i === 0 ? 'rsxcc' : basename(bundle), bundle }));
+  const results = new Map(tools.map((tool) => [tool.name, [] as Listened[]]));
+  for (let run = 0; run < cfg.runs; run++) {
+    for (const tool of rotate(run, tools)) {
+      const result = await runContinuous(cfg, files, { bundle: tool.bundle, output: cfg.outputs[0]! }, `c${run}`);
+      log(`${tool.name} -c run ${run}: idle ${fmt(result.idleKb / 1024, 1)} MB, peak ${fmt(result.peakKb / 1024, 1)} MB, ${result.shown} of ${result.sent}`);
+      results.get(tool.name)!.push(result);
+    }
+  }
+  const floorKb = nodeFloorKb(Math.max(3, cfg.runs));
+  const mb = (kb: number) => fmt(kb / 1024, 1);
+  return [
+    `| tool | RSS idle after ${idleS} s (over node -e 0) | peak RSS receiving ${rate}/s for ${loadS} s (over idle) | shown |`,
+    '|---|---|---|---|',
+    ...[...results].map(([name, runs]) => {
+      const idle = median(runs.map((r) => r.idleKb));
+      const peakKb = median(runs.map((r) => r.peakKb));
+      return `| ${name} | ${mb(idle)} MB (+${mb(idle - floorKb)}) | ${mb(peakKb)} MB (+${mb(peakKb - idle)}) | ${runs.map((r) => `${r.shown}/${r.sent}`).join(', ')} |`;
+    }),
+    '',
+    `node -e 0: ${mb(floorKb)} MB peak RSS (median)`,
+  ].join('\n');
+}
+
 function nodeFloorKb(runs: number): number {
   const kb: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -299,6 +378,10 @@ async function main(): Promise<void> {
     return;
   }
   try {
+    if (cfg.continuous) {
+      process.stdout.write(`${await continuousTable(cfg, files, log)}\n`);
+      return;
+    }
     for (const server of cfg.servers) {
       for (const n of cfg.n) {
         const marker = `dp${n}`;

@@ -23,26 +23,36 @@ const NS_DELAY = 'urn:xmpp:delay';
 /** The message a person would want to see, or undefined for stanzas with no body (chat states, receipts). */
 export function readMessage(stanza: Element, arrival: Date): ReceivedMessage | undefined {
   if (stanza.name !== 'message') return undefined;
-  const body = stanza.getChildText('body');
+  // One pass over the children (the first of each name, as getChild finds it): a drain reads
+  // every stanza.
+  let body: string | null = null;
+  let subject: string | null = null;
+  let delay: Element | undefined;
+  for (const child of stanza.children) {
+    if (typeof child === 'string') continue;
+    const name = child.getName();
+    if (name === 'body') body ??= child.getText();
+    else if (name === 'subject') subject ??= child.getText();
+    else if (name === 'delay' && !delay && child.getNS() === NS_DELAY) delay = child;
+  }
   if (body === null) return undefined;
-  const delay = stanza.getChild('delay', NS_DELAY);
   const delayedAt = delay ? new Date(String(delay.attrs.stamp)) : undefined;
   const stamp = delayedAt && !Number.isNaN(delayedAt.getTime()) ? delayedAt : arrival;
   const from = String(stanza.attrs.from ?? '');
-  const [room, ...nick] = from.split('/');
   const groupchat = stanza.attrs.type === 'groupchat';
+  const slash = from.indexOf('/');
   return {
     from,
     to: String(stanza.attrs.to ?? ''),
     type: String(stanza.attrs.type ?? 'normal'),
     id: stanza.attrs.id === undefined ? null : String(stanza.attrs.id),
-    subject: stanza.getChildText('subject'),
+    subject,
     body,
     stamp: stamp.toISOString(),
     delayed: delay !== undefined,
     // The room itself (a service message) has no nick.
-    room: groupchat ? room! : null,
-    nick: groupchat && nick.length ? nick.join('/') : null,
+    room: groupchat ? (slash === -1 ? from : from.slice(0, slash)) : null,
+    nick: groupchat && slash !== -1 ? from.slice(slash + 1) : null,
   };
 }
 

@@ -27,6 +27,15 @@ export function takeElements(entity: Client, take: (element: Element) => boolean
 }
 
 /**
+ * Makes the entity parse its streams with `Parser` (parser.ts). `Parser` is the transport's
+ * override point, but xmpp.js 0.14 sets it from the transport on each connect() and offers no
+ * option: so this comes right after connect() and before the stream opens.
+ */
+export function useParser(entity: Client, Parser: unknown): void {
+  (entity as unknown as { Parser: unknown }).Parser = Parser;
+}
+
+/**
  * A copy of the default CA store with `pem` added, as Node adds NODE_EXTRA_CA_CERTS. Node 20 has no
  * public API for it: the `ca` option replaces the default store instead of adding to it.
  */

@@ -6,7 +6,7 @@ import type { Element } from '@xmpp/xml';
 import type { Client } from '@xmpp/client-core';
 import type { IQCaller } from '@xmpp/iq/caller.js';
 import type { MiddlewareStack } from '@xmpp/middleware';
-import { takeElements } from './adapter.ts';
+import { takeElements, useParser } from './adapter.ts';
 import { bounded } from './bounded.ts';
 import { hostPort, type Endpoint } from './connect.ts';
 import { classify, UnavailableError } from './errors.ts';
@@ -147,6 +147,7 @@ export class Login {
     try {
       target.progress(`connecting to ${where}`);
       const connecting = entity.connect(`xmpp://${hostPort(target.ip, target.port)}`);
+      useParser(entity, this.lib.Parser);
       this.rawSocket = entity.socket as unknown as NetSocket;
       await this.within(connecting, `connecting to ${where}`);
       this.rawSocket?.setKeepAlive(true, 15_000);
