@@ -17,13 +17,10 @@ const entries = { rsxcc: 'cli/main.ts', chatlab: 'provision/main.ts', 'chatlab-l
 //   system's, as for curl and go-sendxmpp: the hashed directory SSL_CERT_DIR or /etc/ssl/certs,
 //   which OpenSSL reads one certificate at a time, when a chain needs it. SSL_CERT_FILE is set
 //   empty, or OpenSSL would parse that whole bundle up front (Node ignores the variable anyway).
-// - V8 for a client that spends its life waiting on the network: a young generation of at most
-//   1 MB a semi-space (its default grows to 16 MB under a drain's garbage, ~4 MB of peak RSS) and
-//   no optimising compiler past Sparkplug (--max-opt=1): TurboFan's own code and its compilations
-//   were another ~8 MB, and the drain's per-message work, regular expressions and Node's streams
-//   for the most part, gains little from it (bench/drain-profile.ts, README).
+// V8's settings for rsxcc are not here: any V8 flag on the command line makes Node reject the code
+// cache of its own modules (10-12 ms of every start); cli/main.ts sets them once logged in.
 const shebang = {
-  rsxcc: '#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS RSXCC_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} SSL_CERT_FILE= node --use-openssl-ca --max-semi-space-size=1 --max-opt=1',
+  rsxcc: '#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS RSXCC_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} SSL_CERT_FILE= node --use-openssl-ca',
   chatlab: '#!/usr/bin/env node',
 };
 

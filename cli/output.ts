@@ -108,8 +108,9 @@ const flushAt = 16_384;
  * reader, `congested` says until when.
  */
 export class LinePrinter implements Printer {
+  private readonly format: (message: ReceivedMessage) => string;
   private lines: string[] = [];
-  private bytes = 0;
+  private chars = 0;
   private written: Promise<void> | undefined;
   private settle: (error?: Error | null) => void = () => {};
   congested: Promise<void> | undefined;
@@ -121,14 +122,12 @@ export class LinePrinter implements Printer {
     this.format = formatters[format];
   }
 
-  private readonly format: (message: ReceivedMessage) => string;
-
   print(message: ReceivedMessage): Promise<void> {
     const line = this.format(message);
     this.lines.push(line);
-    this.bytes += line.length;
+    this.chars += line.length;
     const written = (this.written ??= this.nextWrite());
-    if (this.bytes >= flushAt) this.flush();
+    if (this.chars >= flushAt) this.flush();
     return written;
   }
 
@@ -145,7 +144,7 @@ export class LinePrinter implements Printer {
   private flush(): void {
     const { lines, written, settle } = this;
     this.lines = [];
-    this.bytes = 0;
+    this.chars = 0;
     this.written = undefined;
     this.stream.write(lines.length === 1 ? lines[0]! : lines.join(''), settle);
     // Written at once unless the kernel's buffer (a pipe's 64 kB) is full.
