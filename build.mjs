@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { chmod, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 
 // The load generator's worker is a process of its own (forked by `chatlab load`): a bundle too, so
 // that an installed chatlab, which has no TypeScript loader, can start it.
@@ -16,9 +17,28 @@ const entries = { rsxcc: 'cli/main.ts', chatlab: 'provision/main.ts', 'chatlab-l
 //   system's, as for curl and go-sendxmpp: the hashed directory SSL_CERT_DIR or /etc/ssl/certs,
 //   which OpenSSL reads one certificate at a time, when a chain needs it. SSL_CERT_FILE is set
 //   empty, or OpenSSL would parse that whole bundle up front (Node ignores the variable anyway).
+// V8's settings for rsxcc are not here: any V8 flag on the command line makes Node reject the code
+// cache of its own modules (10-12 ms of every start); cli/main.ts sets them once logged in.
 const shebang = {
   rsxcc: '#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS RSXCC_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} SSL_CERT_FILE= node --use-openssl-ca',
   chatlab: '#!/usr/bin/env node',
+};
+
+// esbuild hoists every module's imports of Node's own modules to the top of the bundle, so each
+// start loaded all that any mode uses (child_process, stream/promises, tty, os... for execa, which
+// only the responder runs): each is a module Node compiles and keeps. Here each is a CommonJS
+// stand-in that requires it where the first module importing it runs (a mode's modules run
+// only once the mode is chosen).
+const builtinsOnUse = {
+  name: 'builtins-on-use',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, ({ path, kind, namespace }) => {
+      if (kind === 'entry-point' || !isBuiltin(path)) return undefined;
+      // The stand-in's own require() is Node's.
+      return namespace === 'builtin-on-use' ? { path, external: true } : { path, namespace: 'builtin-on-use' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'builtin-on-use' }, ({ path }) => ({ contents: `module.exports = require(${JSON.stringify(path)});`, loader: 'js' }));
+  },
 };
 
 await mkdir('dist', { recursive: true });
@@ -42,6 +62,7 @@ for (const [name, entry] of Object.entries(entries)) {
     banner: {
       js: `${shebang[name] ? `${shebang[name]}\n` : ''}import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);`,
     },
+    plugins: [builtinsOnUse],
     logLevel: 'warning',
   });
   await chmod(outfile, 0o755);

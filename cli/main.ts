@@ -15,6 +15,24 @@ const modes = {
   respond: () => import('./modes/respond.ts'),
 };
 
+// V8 for a client that spends its life waiting on the network, set once a session is up: no
+// optimising compiler past Sparkplug (TurboFan's code, paged in from the node binary, and its
+// compilations were ~8 MB of a drain's peak RSS, for no gain: the per-message work is regular
+// expressions, JSON.stringify and Node's streams, native code either way) and a young generation
+// that does not grow (to 16 MB a semi-space under a drain's garbage: ~4 MB more). Not on the
+// command line (the bundle's first line): there any V8 flag makes Node reject the code cache of
+// its own modules, 10-12 ms of every start. Both flags are read as V8 goes, so setting them now
+// holds from now on (README, "rsxcc"; bench/drain-profile.ts measures it).
+let tuned: Promise<void> | undefined;
+async function tunedForWaiting<T>(session: T): Promise<T> {
+  tuned ??= import('node:v8').then(({ setFlagsFromString }) => {
+    setFlagsFromString('--max-opt=1');
+    setFlagsFromString('--semi-space-growth-factor=1');
+  });
+  await tuned;
+  return session;
+}
+
 async function run(options: Options): Promise<void> {
   const [{ openSession }, { diagnostics }, { fullJid }, mode] = await Promise.all([
     import('../xmpp/session.ts'),
@@ -36,7 +54,7 @@ async function run(options: Options): Promise<void> {
     onProgress: diag.progress,
     onTrace: diag.trace,
   };
-  await mode.run((hooks) => openSession({ ...connection, ...hooks }), options, diag);
+  await mode.run((hooks) => openSession({ ...connection, ...hooks }).then(tunedForWaiting), options, diag);
 }
 
 async function main(args: string[]): Promise<number> {

@@ -87,7 +87,7 @@ const EVERYWHERE: readonly Step[] = ['lab', 'test', 'bench', 'box', 'vm-stage', 
 const BASE_COMMANDS: Record<string, string[]> = {
   apt: ['apt-cache', 'apt-get'],
   bash: ['bash'],
-  coreutils: ['cat', 'chmod', 'chown', 'chroot', 'cp', 'date', 'dd', 'dirname', 'id', 'install', 'ln', 'mkdir', 'mktemp', 'nproc',
+  coreutils: ['cat', 'chmod', 'chown', 'chroot', 'cp', 'date', 'dd', 'dirname', 'env', 'id', 'install', 'ln', 'mkdir', 'mktemp', 'nproc',
     'readlink', 'rm', 'sleep', 'sort', 'stat', 'tail', 'timeout', 'tr'],
   dash: ['sh'],
   diffutils: ['cmp'],

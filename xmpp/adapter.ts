@@ -1,5 +1,6 @@
 // The only uses of non-public surfaces of dependencies, each because no public one exists.
 import type { Client } from '@xmpp/client-core';
+import type { Element } from '@xmpp/xml';
 import type { SecureContext } from 'node:tls';
 
 /**
@@ -8,6 +9,30 @@ import type { SecureContext } from 'node:tls';
  */
 export function attachSocket(entity: Client, socket: unknown): void {
   entity._attachSocket(socket);
+}
+
+/**
+ * Gives each element the stream receives to `take` first; what it takes (true) is not emitted as
+ * 'element' and 'stanza', so the middleware never sees it. The middleware acts on IQs and the
+ * login's nonzas only, yet for every element it builds a context (two JIDs parsed) and runs every
+ * layer: for a message that was a quarter of the drain's time. xmpp.js 0.14 has no public hook
+ * before its listeners; the parser binds `_onElement` when the first stream opens, so this must be
+ * called before connecting.
+ */
+export function takeElements(entity: Client, take: (element: Element) => boolean): void {
+  const emit = entity._onElement;
+  entity._onElement = function (this: Client, element: Element) {
+    if (!take(element)) emit.call(this, element);
+  };
+}
+
+/**
+ * Makes the entity parse its streams with `Parser` (parser.ts). `Parser` is the transport's
+ * override point, but xmpp.js 0.14 sets it from the transport on each connect() and offers no
+ * option: so this comes right after connect() and before the stream opens.
+ */
+export function useParser(entity: Client, Parser: unknown): void {
+  (entity as unknown as { Parser: unknown }).Parser = Parser;
 }
 
 /**

@@ -1,5 +1,6 @@
 // Where to connect: an explicit host, else SRV _xmpp-client._tcp (RFC 6120 3.2.1), else the domain
 // itself on 5222 (3.2.2); each name's addresses in turn, until one is reachable. No host-meta.
+import { isIP } from 'node:net';
 import { bounded } from './bounded.ts';
 import { classify, UnavailableError, UnreachableError } from './errors.ts';
 
@@ -29,13 +30,15 @@ export interface Dns {
   lookup(host: string): Promise<string[]>;
 }
 
-// node:dns/promises is loaded when a name is first resolved, not at start-up.
+// node:dns/promises is loaded when a name is first resolved, not at start-up; an address (-x with
+// an IP) is no name, and loads nothing.
 const systemDns: Dns = {
   async resolveSrv(name, timeoutMs) {
     const { Resolver } = await import('node:dns/promises');
     return new Resolver({ timeout: Math.min(timeoutMs, 3000), tries: 2 }).resolveSrv(name);
   },
   async lookup(host) {
+    if (isIP(host)) return [host];
     const { lookup } = await import('node:dns/promises');
     return (await lookup(host, { all: true })).map((entry) => entry.address);
   },

@@ -1,3 +1,5 @@
+import { streamParser } from './parser.ts';
+
 // The xmpp.js packages a session is composed from, loaded when the first session opens (while DNS
 // and the CA file are read), so that a command that never connects never pays for them.
 export async function loadXmpp() {
@@ -16,6 +18,7 @@ export async function loadXmpp() {
   ]);
   return {
     xml: xml.default,
+    Parser: streamParser(xml.default),
     Client: core.Client,
     tcp: tcp.default,
     middleware: middleware.default,

@@ -6,6 +6,7 @@ import type { Element } from '@xmpp/xml';
 import type { Client } from '@xmpp/client-core';
 import type { IQCaller } from '@xmpp/iq/caller.js';
 import type { MiddlewareStack } from '@xmpp/middleware';
+import { takeElements, useParser } from './adapter.ts';
 import { bounded } from './bounded.ts';
 import { hostPort, type Endpoint } from './connect.ts';
 import { classify, UnavailableError } from './errors.ts';
@@ -97,7 +98,8 @@ export class Login {
   }
 
   // Listeners after the middleware's: the login steps see an element first, so their progress lines
-  // come before its trace.
+  // come before its trace. Messages and presence go straight to the queue: the middleware has
+  // nothing to do with them.
   private handleInbound(): StreamManagement {
     const { entity, options } = this;
     const trace = options.onTrace;
@@ -120,6 +122,12 @@ export class Login {
       acknowledgeEach: options.acknowledgeEach,
     });
     entity.on('element', (element: Element) => inbound.receive(element));
+    takeElements(entity, (element) => {
+      if (element.name !== 'message' && element.name !== 'presence') return false;
+      trace?.('in', element);
+      inbound.receive(element);
+      return true;
+    });
     return inbound;
   }
 
@@ -139,6 +147,7 @@ export class Login {
     try {
       target.progress(`connecting to ${where}`);
       const connecting = entity.connect(`xmpp://${hostPort(target.ip, target.port)}`);
+      useParser(entity, this.lib.Parser);
       this.rawSocket = entity.socket as unknown as NetSocket;
       await this.within(connecting, `connecting to ${where}`);
       this.rawSocket?.setKeepAlive(true, 15_000);

@@ -48,11 +48,16 @@ export function requireStartTls(
   });
 }
 
-/** The TLS socket as xmpp.js's stream expects a socket: `secure`, and its events passed on. */
+/**
+ * The TLS socket as xmpp.js's stream expects a socket: `secure`, and its events passed on. Its data
+ * comes decoded: xmpp.js decodes each chunk by itself, which garbles a character whose UTF-8 bytes
+ * two TLS records split (Prosody's 16 kB writes do, in any backlog with text beyond ASCII).
+ */
 class SecureSocket extends EventEmitter {
   readonly secure = true;
   constructor(readonly socket: TLSSocket) {
     super();
+    socket.setEncoding('utf8');
     for (const event of ['data', 'close', 'error']) socket.on(event, (value: unknown) => this.emit(event, value));
   }
   write(data: string, done: (error?: Error | null) => void): void {

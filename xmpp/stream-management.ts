@@ -55,15 +55,31 @@ export interface StreamManagementIo extends InboundHooks {
   progress: (text: string) => void;
 }
 
+/** Consecutive stanzas whose handling ends at the same moment: all handled at once, or one Pending. */
+interface Run {
+  /** Stanzas and messages of the run that count (received after <enabled/>): all or none of it. */
+  stanzas: number;
+  messages: number;
+  counted: boolean;
+  pending: Pending | undefined;
+  done: boolean;
+  handled: boolean;
+}
+
+const isPromise = (value: unknown): value is Promise<void | Pending> => typeof (value as Promise<unknown> | undefined)?.then === 'function';
+
 export class StreamManagement {
   private enabled = false;
   /** Stanzas received since <enabled/> that their handler has finished with: XEP-0198's h. */
   private handled = 0;
+  /** Stanzas received that their handler has not finished with (a Pending's count as finished). */
   private waiting = 0;
-  /** Stanzas go to the handler one at a time along this chain... */
-  private queue: Promise<void> = Promise.resolve();
-  /** ...and are counted along this one, in the same order, once each has been handled. */
-  private counting: Promise<void> = Promise.resolve();
+  /** Stanzas go to the handler one at a time: while it works on one (a promise), the rest wait here. */
+  private readonly backlog: Element[] = [];
+  private busy = false;
+  /** ...and are counted in the same order, once each has been handled: what is not counted yet. */
+  private readonly runs: Run[] = [];
+  private idleWaiters: Array<() => void> = [];
   private stopped = false;
   /** A stanza was left with the server: h may not count past it. */
   private leftOne = false;
@@ -87,35 +103,21 @@ export class StreamManagement {
 
   /** Every element the stream receives: stanzas go to the handler, the server's <r/> is answered. */
   receive(element: Element): void {
-    if (element.is('r', NS_SM) && this.enabled) {
+    const { name } = element;
+    if (name === 'r' && this.enabled && element.getNS() === NS_SM) {
       this.acknowledge();
       return;
     }
-    if (!stanzaNames.has(element.name) || this.stopped || this.handlerFailed) return;
-    const counted = this.enabled;
-    const isMessage = element.name === 'message';
+    if (!stanzaNames.has(name) || this.stopped || this.handlerFailed) return;
     if (++this.waiting === pauseAt) this.io.pause();
-    const outcome = this.queue.then(() => this.io.onStanza?.(element));
-    this.queue = outcome
-      .then(
-        () => {},
-        (error: Error) => this.handlerFailedWith(error),
-      )
-      .finally(() => {
-        if (--this.waiting === resumeAt) this.io.resume();
-      });
-    this.counting = this.counting
-      .then(() => outcome)
-      .then((result) => result?.handled ?? true)
-      .then(
-        (handled) => this.handledOne(isMessage, counted, handled),
-        (error: Error) => this.handlerFailedWith(error),
-      );
+    if (this.busy) this.backlog.push(element);
+    else this.dispatch(element);
   }
 
   /** Resolves once every stanza received so far has been handled. */
   idle(): Promise<void> {
-    return this.counting;
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** From now on nothing more is handled: what arrives stays unacknowledged, so the server keeps it. */
@@ -133,20 +135,99 @@ export class StreamManagement {
     return this.enabled ? this.ack() : undefined;
   }
 
-  private handledOne(isMessage: boolean, counted: boolean, handled: boolean): void {
+  // The handler's work on one stanza, then on those that waited behind it, without a promise for
+  // each (the drain's cost was in them): a promise is waited for only when the handler returns one.
+  private dispatch(first: Element): void {
+    for (let element: Element | undefined = first; element && !this.handlerFailed; element = this.backlog.shift()) {
+      const counted = this.enabled;
+      const isMessage = element.name === 'message';
+      let result: void | Pending | Promise<void | Pending>;
+      try {
+        result = this.io.onStanza?.(element);
+      } catch (error) {
+        this.handlerFailedWith(error as Error);
+        return;
+      }
+      if (isPromise(result)) {
+        this.busy = true;
+        result.then(
+          (outcome) => {
+            this.busy = false;
+            this.finished(counted, isMessage, outcome);
+            const next = this.backlog.shift();
+            if (next) this.dispatch(next);
+          },
+          (error: Error) => this.handlerFailedWith(error),
+        );
+        return;
+      }
+      this.finished(counted, isMessage, result);
+    }
+  }
+
+  /** The handler is done with a stanza; it counts now, or once the Pending settles, in arrival order. */
+  private finished(counted: boolean, isMessage: boolean, outcome: void | Pending): void {
+    if (--this.waiting === resumeAt) this.io.resume();
+    const pending = outcome?.handled ? outcome : undefined;
+    const { runs } = this;
+    const last = runs[runs.length - 1];
+    if (!pending && !last) {
+      this.count(counted, counted ? 1 : 0, counted && isMessage ? 1 : 0, true);
+    } else if (last && last.pending === pending && last.counted === counted) {
+      last.stanzas += counted ? 1 : 0;
+      last.messages += counted && isMessage ? 1 : 0;
+    } else {
+      const run: Run = { stanzas: counted ? 1 : 0, messages: counted && isMessage ? 1 : 0, counted, pending, done: !pending, handled: true };
+      runs.push(run);
+      pending?.handled.then(
+        (handled) => {
+          run.done = true;
+          run.handled = handled;
+          this.advance();
+        },
+        (error: Error) => this.handlerFailedWith(error),
+      );
+    }
+    this.checkIdle();
+  }
+
+  /** Counts the runs at the head that are done. */
+  private advance(): void {
+    const { runs } = this;
+    while (runs.length && runs[0]!.done) {
+      const run = runs.shift()!;
+      this.count(run.counted, run.stanzas, run.messages, run.handled);
+    }
+    this.checkIdle();
+  }
+
+  private count(counted: boolean, stanzas: number, messages: number, handled: boolean): void {
     if (!counted || this.handlerFailed || this.leftOne) return;
     if (!handled) {
       this.leftOne = true;
       return;
     }
-    this.handled += 1;
-    if (this.io.acknowledgeEach && isMessage) this.acknowledgeSoon();
+    this.handled += stanzas;
+    if (this.io.acknowledgeEach && messages > 0) this.acknowledgeSoon();
+  }
+
+  private isIdle(): boolean {
+    return this.handlerFailed || (this.waiting === 0 && this.runs.length === 0);
+  }
+
+  private checkIdle(): void {
+    if (!this.idleWaiters.length || !this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private handlerFailedWith(error: Error): void {
     if (this.handlerFailed) return;
     this.handlerFailed = true;
+    this.backlog.length = 0;
     this.io.fail(error);
+    this.checkIdle();
   }
 
   // One <a/> for all the messages handled in one turn of the event loop (h is cumulative), not one

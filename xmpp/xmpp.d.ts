@@ -10,11 +10,15 @@ declare module '@xmpp/xml' {
     children: Array<Element | string>;
     parent: Element | null;
     is(name: string, xmlns?: string): boolean;
+    /** The name without its prefix. */
+    getName(): string;
     getNS(): string | undefined;
     getChild(name: string, xmlns?: string): Element | undefined;
     getChildren(name: string, xmlns?: string): Element[];
     getChildElements(): Element[];
     getChildText(name: string, xmlns?: string): string | null;
+    /** The text children, joined. */
+    getText(): string;
     text(): string;
     append(...children: Array<Element | string>): this;
     toString(): string;
@@ -53,6 +57,7 @@ declare module '@xmpp/client-core' {
     write(text: string): Promise<void>;
     _attachSocket(socket: unknown): void;
     _detachSocket(): void;
+    _onElement(element: Element): void;
   }
 }
 

@@ -104,8 +104,10 @@ export class RoomFollower implements Followed {
         if (!room) return inner.onStanza?.(stanza);
         const keys = keysOf(stanza, room.room);
         if (room.shown(keys)) return this.options.progress(`${room.room}: dropped a message shown already`);
-        await inner.onStanza?.(stanza);
+        // What the inbox hands back (the Pending of the line's write) counts the message.
+        const outcome = await inner.onStanza?.(stanza);
         room.remember(keys, Date.parse(readMessage(stanza, new Date())!.stamp));
+        return outcome;
       },
     };
   }

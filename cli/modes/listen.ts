@@ -9,7 +9,7 @@ import type { OpenSession, Session } from '../../xmpp/session.ts';
 import type { Diagnostics } from '../debug.ts';
 import { ExitCode, exitCodeOf, explain } from '../errors.ts';
 import type { Options } from '../options/resolve.ts';
-import { printer } from '../output.ts';
+import { LinePrinter } from '../output.ts';
 import { catchUp, Inbox, receiving } from './unread.ts';
 
 export interface ListenOptions {
@@ -148,7 +148,7 @@ export function agentOptions(options: Options, diag: Diagnostics): ListenOptions
 }
 
 export async function run(open: OpenSession, options: Options, diag: Diagnostics): Promise<void> {
-  const inbox = new Inbox(printer(process.stdout, options.output));
+  const inbox = new Inbox(new LinePrinter(process.stdout, options.output));
   const settings = agentOptions(options, diag);
   // Loaded only for -g (it builds on this module's back-off and sleep).
   const rooms = options.rooms.length

@@ -14,37 +14,57 @@
 //    drops it while this resource is unavailable.
 import type { Element } from '@xmpp/xml';
 import { TimeoutError } from '../../xmpp/errors.ts';
-import type { InboundHooks, OpenSession, Session } from '../../xmpp/session.ts';
+import type { InboundHooks, OpenSession, Pending, Session } from '../../xmpp/session.ts';
 import type { Diagnostics } from '../debug.ts';
 import type { Options } from '../options/resolve.ts';
-import { printer, readMessage, type ReceivedMessage } from '../output.ts';
+import { LinePrinter, readMessage, type Printer } from '../output.ts';
 import { settle } from './settle.ts';
 
 export const NS_OFFLINE = 'http://jabber.org/protocol/offline';
 
-/** Receives stanzas for a session: prints messages and remembers which XEP-0013 items are done. */
+/**
+ * Receives stanzas for a session: prints messages and remembers which XEP-0013 items are done. A
+ * message counts as handled once its line is written: the handler hands back a Pending for that
+ * (the same one for all the lines of one write), and while the output waits for a slow reader it
+ * takes no more messages, so that the session stops reading the socket.
+ */
 export class Inbox {
   /** XEP-0013 nodes of messages that were printed (or had nothing to print): safe to remove. */
   private doneNodes: string[] = [];
   lastArrival = 0;
+  /** Messages handed to the printer. */
   printed = 0;
+  private lastWrite: Promise<void> | undefined;
+  private lastPending: Pending = { handled: Promise.resolve(true) };
 
   constructor(
-    private readonly print: (message: ReceivedMessage) => Promise<void>,
+    private readonly printer: Printer,
     private readonly now: () => number = Date.now,
   ) {}
 
-  onStanza = async (stanza: Element): Promise<void> => {
-    if (stanza.name !== 'message') return;
+  onStanza = (stanza: Element): undefined | Pending | Promise<undefined | Pending> => {
+    if (stanza.name !== 'message') return undefined;
     this.lastArrival = this.now();
-    const message = readMessage(stanza, new Date(this.lastArrival));
-    if (message) {
-      await this.print(message);
-      this.printed += 1;
-    }
-    const node = stanza.getChild('offline', NS_OFFLINE)?.getChild('item')?.attrs.node;
-    if (node !== undefined) this.doneNodes.push(node);
+    const { congested } = this.printer;
+    return congested ? congested.then(() => this.take(stanza)) : this.take(stanza);
   };
+
+  private take(stanza: Element): undefined | Pending {
+    const message = readMessage(stanza, new Date(this.lastArrival));
+    const node = stanza.getChild('offline', NS_OFFLINE)?.getChild('item')?.attrs.node;
+    if (!message) {
+      if (node !== undefined) this.doneNodes.push(node);
+      return undefined;
+    }
+    const written = this.printer.print(message);
+    this.printed += 1;
+    if (node !== undefined) written.then(() => this.doneNodes.push(node), () => {});
+    if (written !== this.lastWrite) {
+      this.lastWrite = written;
+      this.lastPending = { handled: written.then(() => true) };
+    }
+    return this.lastPending;
+  }
 
   /** Hands over the nodes to remove; each is handed over once. */
   takeDoneNodes(): string[] {
@@ -151,7 +171,7 @@ export async function catchUp(
 export const receiving = (inbox: Inbox): InboundHooks => ({ acknowledgeEach: true, onStanza: inbox.onStanza });
 
 export async function run(open: OpenSession, options: Options, diag: Diagnostics): Promise<void> {
-  const inbox = new Inbox(printer(process.stdout, options.output));
+  const inbox = new Inbox(new LinePrinter(process.stdout, options.output));
   const session = await open(receiving(inbox));
   const { quietMs, timeoutMs } = options;
   await settle(session, catchUp(session, inbox, { quietMs, timeoutMs, progress: diag.progress, stayAvailable: false }));

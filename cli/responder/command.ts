@@ -1,10 +1,11 @@
 // The responder's command: found before the responder starts, then run once per request, without a
-// shell, through execa (the one process runner rsxcc has). The body is its standard input; its
-// standard error is rsxcc's. It leads a process group of its own, so that the time limit (or the
-// session's end) kills it with whatever it started, and rsxcc's exit kills what still runs.
+// shell, by node:child_process (execa did it until issue 16: it was half of rsxcc's bundle, compiled
+// at every start of every mode). The body is its standard input; its standard error is rsxcc's. It
+// leads a process group of its own, so that the time limit (or the session's end) kills it with
+// whatever it started, and rsxcc's exit kills what still runs.
+import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { MissingCommandError } from '../errors.ts';
 
 /** Stops the command at once, with its children: the group has no use once its request is dropped. */
@@ -81,17 +82,14 @@ function capture(stream: NodeJS.ReadableStream | null, limit: number): { take: (
 
 export async function runCommand(argv: readonly string[], input: string, limits: RunLimits): Promise<CommandOutcome> {
   const [file, ...args] = argv;
-  const child = execa(file!, args, {
-    input,
-    stdout: 'pipe',
-    stderr: 'inherit',
-    buffer: false,
-    detached: true,
-    reject: false,
-    // The account's password is rsxcc's, not the command's.
-    env: { ...limits.env, XMPP_PASSWORD: undefined },
-  });
+  // The account's password is rsxcc's, not the command's.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...limits.env };
+  delete env.XMPP_PASSWORD;
+  const child = spawn(file!, args, { stdio: ['pipe', 'pipe', 'inherit'], detached: true, env });
   const stdout = capture(child.stdout, limits.outputLimit);
+  // A command that does not read its input (or that did not start) closes the pipe: not a failure.
+  child.stdin.on('error', () => {});
+  child.stdin.end(input);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -101,10 +99,14 @@ export async function runCommand(argv: readonly string[], input: string, limits:
   limits.signal.addEventListener('abort', drop, { once: true });
   if (child.pid !== undefined) running.add(child.pid);
   try {
-    const result = await child;
-    const started = result.exitCode !== undefined || result.signal !== undefined;
-    const notStarted = started ? undefined : result.cause instanceof Error ? result.cause.message : result.shortMessage;
-    return { ...stdout.take(), exitCode: result.exitCode, signal: result.signal, timedOut, notStarted };
+    // 'close': exited, and its standard output read to the end; after 'error' when it did not start.
+    const { code, signal, error } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+      let error: Error | undefined;
+      child.once('error', (failure) => (error = failure));
+      child.once('close', (code, signal) => resolve({ code, signal, error }));
+    });
+    if (child.pid === undefined) return { ...stdout.take(), timedOut, notStarted: error?.message ?? 'not started' };
+    return { ...stdout.take(), exitCode: code ?? undefined, signal: signal ?? undefined, timedOut };
   } finally {
     clearTimeout(timer);
     limits.signal.removeEventListener('abort', drop);

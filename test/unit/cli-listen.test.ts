@@ -35,7 +35,7 @@ async function run(opens: Array<() => Promise<Session>>) {
   };
   const options = { keepaliveMs: 20, progress: () => {}, notice: (text: string) => notices.push(text), signal: stop.signal, backoff: () => 0 };
   try {
-    await listen(open, (session) => catchUp(session, new Inbox(async () => {}), { quietMs: 0, timeoutMs: 1000, stayAvailable: true }), options);
+    await listen(open, (session) => catchUp(session, new Inbox({ print: async () => {} }), { quietMs: 0, timeoutMs: 1000, stayAvailable: true }), options);
     return { notices, opened };
   } finally {
     stop.abort();

@@ -1,8 +1,9 @@
 // rsxcc output: what a message looks like on stdout, for people (text) and programs (JSON lines).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import xml from '@xmpp/xml';
-import { formatJson, formatText, readMessage } from '../../cli/output.ts';
+import { formatJson, formatText, LinePrinter, readMessage } from '../../cli/output.ts';
 
 const arrival = new Date('2026-01-02T03:04:05.678Z');
 
@@ -99,4 +100,58 @@ test('given messages of each kind, when printed as text, then every kind but cha
     '2026-01-02 03:04:05Z a@b.c [error]: x\n',
   ]);
   assert.equal(readMessage(xml('message', { from: 'a@b.c' }, xml('body', {}, 'x')), arrival)!.subject, null);
+});
+
+/** A stream that holds each write until the test lets the kernel "take" it. */
+function heldStream() {
+  const writes: string[] = [];
+  const held: Array<() => void> = [];
+  const stream = new Writable({
+    write: (chunk, _encoding, done) => {
+      writes.push(String(chunk));
+      held.push(done);
+    },
+  });
+  return { stream, writes, take: () => held.shift()!() };
+}
+
+const said = (body: string) => readMessage(xml('message', { from: 'a@b.c', type: 'chat' }, xml('body', {}, body)), arrival)!;
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+test('the lines printed in one turn go out in one write, and each is written only once the kernel has taken it', async () => {
+  const out = heldStream();
+  const printer = new LinePrinter(out.stream, 'json');
+  let written = 0;
+  const lines = ['one', 'two', 'three'].map((body) => printer.print(said(body)).then(() => written++));
+  assert.equal(out.writes.length, 0, 'nothing written within the turn');
+  await turn();
+  assert.deepEqual(out.writes, [['one', 'two', 'three'].map((body) => formatJson(said(body))).join('')]);
+  await turn();
+  assert.equal(written, 0, 'not written while the stream holds the write');
+  assert.ok(printer.congested, 'the output waits for its reader');
+  out.take();
+  await Promise.all(lines);
+  assert.equal(written, 3);
+  assert.equal(printer.congested, undefined, 'caught up');
+});
+
+test('a turn with more than 16 kB of lines writes them 16 kB at a time, each line resolving with its own write', async () => {
+  const out = heldStream();
+  const printer = new LinePrinter(out.stream, 'text');
+  const lines = Array.from({ length: 200 }, (_, i) => printer.print(said(`${i} ${'x'.repeat(200)}`)));
+  const writes = [...new Set(lines)];
+  assert.ok(writes.length >= 3, `${writes.length} writes for 200 lines of 220 characters`);
+  let settled = 0;
+  for (const line of lines) void line.then(() => settled++);
+  await turn();
+  out.take();
+  await turn();
+  assert.ok(settled > 0 && settled < 200, `${settled}: the lines of the first write, and only those`);
+  for (let i = 1; i < writes.length; i++) {
+    await turn();
+    out.take();
+  }
+  await Promise.all(lines);
+  assert.ok(out.writes.every((text) => text.length < 17_000));
+  assert.equal(out.writes.join('').split('\n').length - 1, 200, 'every line written, once');
 });

@@ -8,7 +8,7 @@ import { exitCodeOf } from '../../cli/errors.ts';
 import { RoomFollower } from '../../cli/modes/follow-rooms.ts';
 import { listen } from '../../cli/modes/listen.ts';
 import { catchUp, Inbox, receiving } from '../../cli/modes/unread.ts';
-import { printer } from '../../cli/output.ts';
+import { LinePrinter } from '../../cli/output.ts';
 import { withFakeServer, type FakeServer } from './fake-xmpp-server.ts';
 import { FakeRoom, ME } from './fake-muc.ts';
 import { rsxccOptions } from './rsxcc-run.ts';
@@ -35,7 +35,7 @@ async function follow(room: FakeRoom, format: 'text' | 'json', selfPingMs: numbe
     const progress: string[] = [];
     const common = { timeoutMs: options.timeoutMs, progress: (text: string) => progress.push(text), notice: (text: string) => notices.push(text), backoff: () => 0 };
     const stop = new AbortController();
-    const inbox = new Inbox(printer(stdout, format));
+    const inbox = new Inbox(new LinePrinter(stdout, format));
     const rooms = new RoomFollower(options.rooms, common);
     const hooks = rooms.hooks(receiving(inbox));
     let finished = false;

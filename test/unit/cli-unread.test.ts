@@ -12,19 +12,24 @@ import type { ReceivedMessage } from '../../cli/output.ts';
 const offlineMessage = (node: string, body?: string) =>
   xml('message', { from: 'a@b.c', type: 'chat' }, body === undefined ? null : xml('body', {}, body), xml('offline', { xmlns: NS_OFFLINE }, xml('item', { node })));
 
+/** What a stanza's handling came to: true once its line is written, undefined when there was nothing to wait for. */
+const handled = async (outcome: ReturnType<Inbox['onStanza']>) => (await outcome)?.handled;
+
 test('the inbox prints messages with a body and marks XEP-0013 items done only after printing', async () => {
   const printed: string[] = [];
   let release: () => void = () => {};
-  const inbox = new Inbox(async (message: ReceivedMessage) => {
-    await new Promise<void>((resolve) => (release = resolve));
-    printed.push(message.body);
+  const inbox = new Inbox({
+    print: async (message: ReceivedMessage) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      printed.push(message.body);
+    },
   });
-  const handling = inbox.onStanza(offlineMessage('17', 'hello'));
+  const handling = handled(inbox.onStanza(offlineMessage('17', 'hello')));
   assert.deepEqual(inbox.takeDoneNodes(), [], 'not done while the write is pending');
   release();
-  await handling;
-  await inbox.onStanza(offlineMessage('18'));
-  await inbox.onStanza(xml('presence', { from: 'a@b.c' }));
+  assert.equal(await handling, true, 'handled once written');
+  assert.equal(await handled(inbox.onStanza(offlineMessage('18'))), undefined, 'nothing to print: handled at once');
+  assert.equal(await handled(inbox.onStanza(xml('presence', { from: 'a@b.c' }))), undefined);
   assert.deepEqual(printed, ['hello']);
   assert.equal(inbox.printed, 1);
   assert.deepEqual(inbox.takeDoneNodes(), ['17', '18'], 'a bodiless stored message has nothing to print and is done too');
@@ -32,17 +37,19 @@ test('the inbox prints messages with a body and marks XEP-0013 items done only a
 });
 
 test('a failed write leaves the item unmarked, so it is not removed from the server', async () => {
-  const inbox = new Inbox(async () => {
-    throw new Error('EPIPE');
+  const inbox = new Inbox({
+    print: async () => {
+      throw new Error('EPIPE');
+    },
   });
-  await assert.rejects(inbox.onStanza(offlineMessage('5', 'lost pipe')), /EPIPE/);
+  await assert.rejects(handled(inbox.onStanza(offlineMessage('5', 'lost pipe'))), /EPIPE/);
   assert.deepEqual(inbox.takeDoneNodes(), []);
 });
 
 test('the quiet window ends quietMs after the last arrival, and restarts on each new message', async () => {
   const start = Date.now();
   // With a real clock: no arrivals means exactly one window.
-  const real = new Inbox(async () => {});
+  const real = new Inbox({ print: async () => {} });
   const t0 = Date.now();
   await quietWindow(real, 40, 5000);
   const waited = Date.now() - t0;
@@ -56,7 +63,7 @@ test('the quiet window ends quietMs after the last arrival, and restarts on each
 });
 
 test('messages that never stop arriving end the window with a time-out, not a hang', async () => {
-  const inbox = new Inbox(async () => {});
+  const inbox = new Inbox({ print: async () => {} });
   const flood = setInterval(() => (inbox.lastArrival = Date.now()), 5);
   try {
     await assert.rejects(quietWindow(inbox, 50, 200), (error: Error) => error instanceof TimeoutError && /kept arriving for 0.2 s/.test(error.message));

@@ -5,7 +5,10 @@
 // iqRoute) sees each stanza first and may answer it instead. A test may also deliver stanzas to the
 // clients at any moment, and answer their messages (onMessage) as a recipient would; each
 // connection records the stanzas it was sent after <enabled/>, which an <a h="n"/> from the client
-// covers the first n of.
+// covers the first n of. With a `flood` (bench/drain-profile.ts) it sends a large backlog the way
+// a real server does: paced by the client's reading (TCP backpressure), asking for acknowledgements
+// with <r/>, answering what the client sends meanwhile only after the backlog.
+import { once } from 'node:events';
 import { createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -68,7 +71,21 @@ export interface FakeConnection {
   jid?: string;
   /** Stanzas sent to the client after <enabled/>: an <a h="n"/> acknowledges the first n. */
   counted: string[];
+  /** The latest h of the client's <a/>: how many of `counted` it acknowledged. */
+  acked: number;
   write(text: string): void;
+}
+
+/** A stored backlog as a real server sends it on the client's presence. */
+export interface Flood {
+  /** The stanzas (XML), in place of the offline bodies. */
+  stanzas: readonly string[];
+  /**
+   * 'each': one write (one TLS record) per stanza, as ejabberd's session process sends them;
+   * 'batched': stanzas joined into writes of about 16 kB, as Prosody's buffered connection sends.
+   * Either way an <r/> follows a write while no request is outstanding, as both servers ask.
+   */
+  writes: 'each' | 'batched';
 }
 
 export interface FakeServerOptions {
@@ -76,6 +93,12 @@ export interface FakeServerOptions {
   onMessage?: (message: Element, reply: (text: string) => void) => void;
   /** Sees each stanza after login first; true: answered, the server does nothing more with it. */
   route?: Route;
+  /** Sent on presence instead of the offline bodies. */
+  flood?: Flood;
+  /** Offers PLAIN after SCRAM-SHA-1 (for a client that knows no SCRAM: go-sendxmpp). */
+  plain?: boolean;
+  /** Sees every element a client sends (after login too), before the server acts on it. */
+  onElement?: (element: Element, connection: FakeConnection) => void;
 }
 
 const isStanza = (text: string) => /^<(message|presence|iq)[\s>/]/.test(text);
@@ -90,7 +113,11 @@ class Connection implements FakeConnection {
   private scram: { bare: string; serverFirst: string; salt: Buffer } | undefined;
   jid?: string;
   readonly counted: string[] = [];
+  acked = 0;
   private enabled = false;
+  /** While a flood is being sent, what else the server writes waits here, behind it. */
+  private behindFlood: string[] | undefined;
+  private awaitingAck = false;
 
   constructor(
     private socket: net.Socket | tls.TLSSocket,
@@ -104,12 +131,36 @@ class Connection implements FakeConnection {
   write(text: string): void {
     if (this.socket.destroyed) return;
     if (this.enabled && isStanza(text)) this.counted.push(text);
-    this.socket.write(text);
+    if (this.behindFlood) this.behindFlood.push(text);
+    else this.socket.write(text);
+  }
+
+  /** Writes the backlog as fast as the client reads it, then what was answered meanwhile. */
+  private async flood({ stanzas, writes }: Flood): Promise<void> {
+    this.behindFlood = [];
+    const closed = once(this.socket, 'close').catch(() => {});
+    const limit = writes === 'each' ? 0 : 16_384;
+    for (let i = 0; i < stanzas.length && !this.socket.destroyed; ) {
+      const first = i;
+      let text = '';
+      do text += stanzas[i++];
+      while (i < stanzas.length && text.length < limit);
+      if (this.enabled) this.counted.push(...stanzas.slice(first, i));
+      if (this.enabled && !this.awaitingAck) {
+        this.awaitingAck = true;
+        text += `<r xmlns='${NS.sm}'/>`;
+      }
+      if (!this.socket.write(text)) await Promise.race([once(this.socket, 'drain'), closed]);
+    }
+    const rest = this.behindFlood;
+    this.behindFlood = undefined;
+    if (!this.socket.destroyed && rest.length) this.socket.write(rest.join(''));
   }
 
   private listen(): void {
     const parser = new Parser();
-    parser.on('start', () => this.socket.write(`${header}<stream:features>${features[this.stage]}</stream:features>`));
+    const offered = this.stage === 1 && this.options.plain ? features[1]!.replace('</mechanisms>', '<mechanism>PLAIN</mechanism></mechanisms>') : features[this.stage];
+    parser.on('start', () => this.socket.write(`${header}<stream:features>${offered}</stream:features>`));
     parser.on('element', (element: Element) => this.onElement(element));
     parser.on('end', () => this.socket.end('</stream:stream>'));
     // A TLS write can read the socket at once: an answer written while an element is handled must
@@ -137,12 +188,21 @@ class Connection implements FakeConnection {
   }
 
   private onElement(element: Element): void {
+    this.options.onElement?.(element, this);
+    if (element.is('a', NS.sm)) {
+      this.acked = Number(element.attrs.h);
+      this.awaitingAck = false;
+    }
     this.received.push(String(element));
     const send = (text: string) => this.write(text);
     if (this.stage === 2 && this.options.route?.(element, send)) return;
     if (element.is('starttls', NS.tls)) {
       send(`<proceed xmlns='${NS.tls}'/>`);
       this.restart(true);
+    } else if (element.is('auth', NS.sasl) && element.attrs.mechanism === 'PLAIN') {
+      const [, , password] = Buffer.from(element.text(), 'base64').toString('utf8').split('\0');
+      send(password === PASSWORD ? `<success xmlns='${NS.sasl}'/>` : `<failure xmlns='${NS.sasl}'><not-authorized/></failure>`);
+      if (password === PASSWORD) this.restart();
     } else if (element.is('auth', NS.sasl)) {
       const bare = Buffer.from(element.text(), 'base64').toString('utf8').slice(3);
       const salt = randomBytes(12);
@@ -163,6 +223,8 @@ class Connection implements FakeConnection {
     } else if (element.is('enable', NS.sm)) {
       send(`<enabled xmlns='${NS.sm}' id='sm1'/>`);
       this.enabled = true;
+    } else if (element.is('presence') && this.options.flood) {
+      void this.flood(this.options.flood);
     } else if (element.is('presence')) {
       for (const [i, body] of this.offline.entries()) send(`<message from='bob@example.org/x' type='chat' id='o${i}'><body>${body}</body></message>`);
     } else if (element.is('message')) {
@@ -198,9 +260,13 @@ export async function fakeServer(offline: string[] = [], options: FakeServerOpti
 
 export type Login = (extra?: Partial<SessionOptions>) => Promise<Session>;
 
-/** A fake server holding `offline` (answering through `route` first), and a login to it as alice trusting the fixture CA. */
-export async function withFakeServer(offline: string[], route: Route | undefined, fn: (server: FakeServer, login: Login) => Promise<void>): Promise<void> {
-  const server = await fakeServer(offline, { route });
+/** A fake server holding `offline` (answering through `route` first, or as `options` say), and a login to it as alice trusting the fixture CA. */
+export async function withFakeServer(
+  offline: string[],
+  route: Route | FakeServerOptions | undefined,
+  fn: (server: FakeServer, login: Login) => Promise<void>,
+): Promise<void> {
+  const server = await fakeServer(offline, typeof route === 'function' ? { route } : route);
   const dir = await mkdtemp(path.join(tmpdir(), 'fake-xmpp-'));
   try {
     const caFile = path.join(dir, 'ca.pem');

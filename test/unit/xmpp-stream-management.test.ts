@@ -233,3 +233,19 @@ test('idle() waits for what is pending; a Pending that rejects fails the session
   assert.deepEqual(log.failures.map((e) => e.message), ['spawn failed']);
   assert.equal(sm.broken, true);
 });
+
+test('a Pending shared by several stanzas counts them together, and one handled at once behind them waits for it', async () => {
+  const shared = pending();
+  let calls = 0;
+  const { sm, log, enable } = setUp({ onStanza: (stanza) => (calls++, stanza.attrs.id === 'm4' ? undefined : shared.pending) });
+  await enable();
+  for (const n of [1, 2, 3, 4]) sm.receive(message(n));
+  assert.equal(calls, 4, 'handed over at once, none waits for another');
+  await turn();
+  await turn();
+  assert.deepEqual(acks(log.written), [], 'm4 was handled at once, but h counts a prefix');
+  shared.settle(true);
+  await sm.idle();
+  await turn();
+  assert.deepEqual(acks(log.written), [`<a xmlns="${NS_SM}" h="4"/>`]);
+});
