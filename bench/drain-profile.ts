@@ -22,88 +22,22 @@
 // seconds idle (default 60), then the peak while RATE messages a second (500) arrive for LOAD (20).
 // --serve only runs the server (first --server and --n) and prints an rsxcc command line for it,
 // until SIGINT: for runs by hand (--trace-gc writes to stdout).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { ACCOUNT } from '../test/unit/fake-archive.ts';
 import { body, flood, type Flavour } from '../test/unit/fake-flood.ts';
 import { fakeServer, PASSWORD, type FakeConnection, type FakeServer } from '../test/unit/fake-xmpp-server.ts';
 import { cert } from '../test/unit/fixtures/tls.ts';
 import type { Element } from '@xmpp/xml';
 import { countLines, peak } from './children.ts';
+import { continuousTable } from './drain-continuous.ts';
+import { config, fmt, nodeFloorKb, shebangCommand, type Config, type Files, type RsxccTool } from './drain-setup.ts';
 import { median, rotate } from './stats.ts';
 
-interface Config {
-  n: number[];
-  servers: Flavour[];
-  outputs: Array<'json' | 'text'>;
-  runs: number;
-  stdout: 'pipe' | 'null';
-  /** Builds of rsxcc measured side by side, in turn (the first is "rsxcc", others by file name). */
-  bundles: string[];
-  node: string[];
-  cpuProf?: string;
-  heapSnapshot?: string;
-  peer: boolean;
-  /** rsxcc's stderr passed through (with --node=--trace-gc, say), rather than kept for a failure. */
-  stderr: boolean;
-  /** Only serve the first --server and --n, print an rsxcc command line for it, until killed. */
-  serve: boolean;
-  /** rsxcc -c instead: RSS after IDLE seconds, then the peak while receiving RATE a second for LOAD seconds. */
-  continuous?: { idleS: number; loadS: number; rate: number };
-  json?: string;
-}
-
-function config(args: string[]): Config {
-  const { values } = parseArgs({
-    args,
-    options: {
-      n: { type: 'string', default: '1000,10000' },
-      server: { type: 'string', default: 'ejabberd,prosody' },
-      output: { type: 'string', default: 'json' },
-      runs: { type: 'string', default: '5' },
-      stdout: { type: 'string', default: 'pipe' },
-      bundle: { type: 'string', default: 'dist/rsxcc.js' },
-      node: { type: 'string', default: '' },
-      'cpu-prof': { type: 'string' },
-      'heap-snapshot': { type: 'string' },
-      'no-peer': { type: 'boolean', default: false },
-      stderr: { type: 'boolean', default: false },
-      serve: { type: 'boolean', default: false },
-      continuous: { type: 'string' },
-      json: { type: 'string' },
-    },
-  });
-  const list = (text: string) => text.split(',').filter(Boolean);
-  const cfg: Config = {
-    n: list(values.n!).map(Number),
-    servers: list(values.server!) as Flavour[],
-    outputs: list(values.output!) as Config['outputs'],
-    runs: Number(values.runs),
-    stdout: values.stdout as Config['stdout'],
-    bundles: list(values.bundle!).map((file) => resolve(file)),
-    node: values.node!.split(/\s+/).filter(Boolean),
-    cpuProf: values['cpu-prof'] && resolve(values['cpu-prof']),
-    heapSnapshot: values['heap-snapshot'] && resolve(values['heap-snapshot']),
-    peer: !values['no-peer'] && spawnSync('go-sendxmpp', ['--help'], { stdio: 'ignore' }).error === undefined,
-    stderr: values.stderr!,
-    serve: values.serve!,
-    json: values.json,
-  };
-  if (values.continuous) {
-    const [idleS = 60, loadS = 20, rate = 500] = list(values.continuous).map(Number);
-    cfg.continuous = { idleS, loadS, rate };
-  }
-  if (cfg.n.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--n ${values.n}: counts of 1 or more`);
-  if (cfg.servers.some((s) => s !== 'ejabberd' && s !== 'prosody')) throw new Error(`--server ${values.server}: ejabberd, prosody`);
-  if (cfg.outputs.some((o) => o !== 'json' && o !== 'text')) throw new Error(`--output ${values.output}: json, text`);
-  if (cfg.stdout !== 'pipe' && cfg.stdout !== 'null') throw new Error(`--stdout ${values.stdout}: pipe or null`);
-  return cfg;
-}
 
 /** One run's figures; NaN where a tool gives no such figure. */
 interface Run {
@@ -149,13 +83,6 @@ async function floodServer(flavour: Flavour, marker: string, n: number): Promise
   };
 }
 
-function shebangCommand(bundle: string, extra: string[]): string[] {
-  if (extra.length === 0) return [bundle];
-  const first = readFileSync(bundle, 'utf8').split('\n', 1)[0]!;
-  const match = /^#!\/usr\/bin\/env -S (.*)$/.exec(first);
-  if (!match) throw new Error(`${bundle}: first line is not "#!/usr/bin/env -S ...": ${first}`);
-  return ['/usr/bin/env', '-S', `${match[1]} ${extra.join(' ')}`, bundle];
-}
 
 /** Checks the lines shown: each of the N bodies once, in order; returns how many. */
 function checker(marker: string, n: number, output: 'json' | 'text') {
@@ -187,17 +114,6 @@ async function exited(child: ChildProcess, limitMs: number, what: string): Promi
   return stderr;
 }
 
-interface Files {
-  dir: string;
-  ca: string;
-  password: string;
-  peerConfig: string;
-}
-
-interface RsxccTool {
-  bundle: string;
-  output: 'json' | 'text';
-}
 
 async function runRsxcc(cfg: Config, files: Files, target: Awaited<ReturnType<typeof floodServer>>, n: number, marker: string, { bundle, output }: RsxccTool, label: string): Promise<Run> {
   const profiling = Boolean(cfg.cpuProf || cfg.heapSnapshot);
@@ -252,83 +168,7 @@ async function runPeer(files: Files, target: Awaited<ReturnType<typeof floodServ
   return { wallMs: lines.last() - t0, loginMs: presenceAt - t0, usPerMessage: ((lines.last() - presenceAt) * 1000) / n, cpuMs: Number.NaN, rssKb };
 }
 
-const vmRssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 
-interface Listened {
-  idleKb: number;
-  peakKb: number;
-  sent: number;
-  shown: number;
-}
-
-/** rsxcc -c as `npm run bench` measures it: RSS once idle, then the peak while messages arrive at a rate, and every one shown. */
-async function runContinuous(cfg: Config, files: Files, { bundle, output }: RsxccTool, label: string): Promise<Listened> {
-  const { idleS, loadS, rate } = cfg.continuous!;
-  let online = false;
-  const server = await fakeServer([], { onElement: (element) => void (element.name === 'presence' && (online = true)) });
-  const args = ['-j', ACCOUNT, '-P', files.password, '-a', files.ca, '-x', `127.0.0.1:${server.port}`, '-c', '-o', output];
-  const [file, ...rest] = [...shebangCommand(bundle, cfg.node), ...args];
-  // Without /usr/bin/time: env -S execs node, so the child's pid is rsxcc's.
-  const child = spawn(file!, rest, { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', cfg.stderr ? 'inherit' : 'ignore'] });
-  const lines = countLines(child, `${label}-`);
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  try {
-    for (let waited = 0; !online && waited < 30_000; waited += 50) await sleep(50);
-    if (!online) throw new Error('rsxcc -c never came online');
-    await sleep(idleS * 1000);
-    const idleKb = vmRssKb(child.pid!);
-    let peakKb = idleKb;
-    const connection = server.connections.at(-1)!;
-    const t0 = performance.now();
-    let sent = 0;
-    for (const total = rate * loadS; sent < total; await sleep(20)) {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
-      for (; sent < due; sent++) connection.write(`<message from='bob@example.org/live' to='${ACCOUNT}' type='chat' id='${label}-${sent}'><body>${label}-${sent} live</body></message>`);
-      peakKb = Math.max(peakKb, vmRssKb(child.pid!));
-    }
-    for (const deadline = performance.now() + 30_000; lines.count() < sent && performance.now() < deadline; await sleep(20)) peakKb = Math.max(peakKb, vmRssKb(child.pid!));
-    return { idleKb, peakKb, sent, shown: lines.count() };
-  } finally {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-    server.close();
-  }
-}
-
-async function continuousTable(cfg: Config, files: Files, log: (text: string) => void): Promise<string> {
-  const { idleS, loadS, rate } = cfg.continuous!;
-  const tools = cfg.bundles.map((bundle, i) => ({ name: i === 0 ? 'rsxcc' : basename(bundle), bundle }));
-  const results = new Map(tools.map((tool) => [tool.name, [] as Listened[]]));
-  for (let run = 0; run < cfg.runs; run++) {
-    for (const tool of rotate(run, tools)) {
-      const result = await runContinuous(cfg, files, { bundle: tool.bundle, output: cfg.outputs[0]! }, `c${run}`);
-      log(`${tool.name} -c run ${run}: idle ${fmt(result.idleKb / 1024, 1)} MB, peak ${fmt(result.peakKb / 1024, 1)} MB, ${result.shown} of ${result.sent}`);
-      results.get(tool.name)!.push(result);
-    }
-  }
-  const floorKb = nodeFloorKb(Math.max(3, cfg.runs));
-  const mb = (kb: number) => fmt(kb / 1024, 1);
-  return [
-    `| tool | RSS idle after ${idleS} s (over node -e 0) | peak RSS receiving ${rate}/s for ${loadS} s (over idle) | shown |`,
-    '|---|---|---|---|',
-    ...[...results].map(([name, runs]) => {
-      const idle = median(runs.map((r) => r.idleKb));
-      const peakKb = median(runs.map((r) => r.peakKb));
-      return `| ${name} | ${mb(idle)} MB (+${mb(idle - floorKb)}) | ${mb(peakKb)} MB (+${mb(peakKb - idle)}) | ${runs.map((r) => `${r.shown}/${r.sent}`).join(', ')} |`;
-    }),
-    '',
-    `node -e 0: ${mb(floorKb)} MB peak RSS (median)`,
-  ].join('\n');
-}
-
-function nodeFloorKb(runs: number): number {
-  const kb: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const result = spawnSync('/usr/bin/time', ['-f', '%M', 'node', '-e', '0'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
-    kb.push(Number(result.stderr.trim().split('\n').pop()));
-  }
-  return median(kb);
-}
 
 interface Row {
   server: Flavour;
@@ -337,7 +177,6 @@ interface Row {
   runs: Run[];
 }
 
-const fmt = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 const pick = (runs: Run[], key: Exclude<keyof Run, 'wrong'>) => median(runs.map((run) => run[key]));
 
 function table(rows: Row[], floorKb: number): string {
