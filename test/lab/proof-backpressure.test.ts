@@ -8,17 +8,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { execa } from 'execa';
 import {
-  Accounts, EJABBERD, PROSODY, fillUnread, fmt, login, parseJsonLines, proofSuite, rsxccBin, sleep, tally, waitFor, type ProofLab,
+  Accounts, EJABBERD, PROSODY, fillUnread, fmt, login, parseJsonLines, proofFixture, rsxccBin, sleep, tally, waitFor, type ProofLab,
 } from './proof-lib.ts';
 
 const UNREAD = 2000;
 
-let lab: ProofLab;
-let accounts: Accounts;
-proofSuite((l, a) => {
-  lab = l;
-  accounts = a;
-});
+const fixture = proofFixture();
 
 /** Bytes the kernel holds for `pid`'s TCP connection to `server` that the process has not read yet (0 with no connection). */
 async function unreadInKernel(pid: number, server: string): Promise<number> {
@@ -29,6 +24,7 @@ async function unreadInKernel(pid: number, server: string): Promise<number> {
 
 for (const domain of [PROSODY, EJABBERD]) {
   test(`given ${UNREAD} unread on ${domain}, when nobody reads rsxcc -s's output, then the rest stays in the socket; once read, each is shown once`, async (t) => {
+    const { lab, accounts } = fixture;
     const [alice, bob] = await accounts.make(domain, 'ba', 'bb');
     const server = lab.entry[domain]!;
     const tag = `bp-${Date.now()}`;

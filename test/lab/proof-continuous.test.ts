@@ -6,16 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Accounts, EJABBERD, PROSODY, fault, fmt, listener, login, proofSuite, proxiedConnections, send, sleep, tally, waitFor,
+  Accounts, EJABBERD, PROSODY, fault, fmt, listener, login, proofFixture, proxiedConnections, send, sleep, tally, waitFor,
   type Account, type ProofLab,
 } from './proof-lib.ts';
 
-let lab: ProofLab;
-let accounts: Accounts;
-proofSuite((l, a) => {
-  lab = l;
-  accounts = a;
-}, { restore: true });
+const fixture = proofFixture({ restore: true });
 
 /** Sends one numbered message; returns its body if the server confirmed it (exit 0). */
 async function sendNumbered(lab: ProofLab, from: Account, to: Account, tag: string, n: number, server: string) {
@@ -25,6 +20,7 @@ async function sendNumbered(lab: ProofLab, from: Account, to: Account, tag: stri
 }
 
 async function scenario(t: { diagnostic(s: string): void }, domain: string, outage: () => Promise<{ down: () => Promise<void>; up: () => Promise<void> }>) {
+  const { lab, accounts } = fixture;
   const [alice, bob] = await accounts.make(domain, 'ca', 'cb');
   const server = lab.entry[domain]!;
   const tag = `cont-${Date.now()}`;
@@ -74,10 +70,12 @@ async function scenario(t: { diagnostic(s: string): void }, domain: string, outa
 }
 
 test('given bob following on Prosody, when Prosody is powered off and started again, then he reconnects and every confirmed message is printed', { timeout: 240_000 }, async (t) => {
+  const { lab, accounts } = fixture;
   await scenario(t, PROSODY, async () => ({ down: async () => void (await fault('kill', 'prosody')), up: async () => void (await fault('start', 'prosody')) }));
 });
 
 test('given bob following through HAProxy, when the ejabberd node holding his session is powered off, then he reconnects to the other and every confirmed message is printed', { timeout: 240_000 }, async (t) => {
+  const { lab, accounts } = fixture;
   // The session's node: the one whose HAProxy connections grew when the listener logged in.
   const before = await proxiedConnections(lab);
   await scenario(t, EJABBERD, async () => {

@@ -4,21 +4,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Accounts, EJABBERD, clusterWhole, drainAll, envCount, fault, fillUnread, fmt, proofSuite, send, tally, unread, waitFor,
+  Accounts, EJABBERD, clusterWhole, drainAll, envCount, fault, fillUnread, fmt, proofFixture, send, tally, unread, waitFor,
   type ProofLab,
 } from './proof-lib.ts';
 import { labStatus } from './fixture.ts';
 
 const OFFLINE = envCount('PROOF_OFFLINE', 50);
 
-let lab: ProofLab;
-let accounts: Accounts;
-proofSuite((l, a) => {
-  lab = l;
-  accounts = a;
-}, { restore: true });
+const fixture = proofFixture({ restore: true });
 
 test('given a message sent through node 1, when bob reads through node 2, then it is his unread there, once', async (t) => {
+  const { lab, accounts } = fixture;
   const [alice, bob] = await accounts.make(EJABBERD, 'xa', 'xb');
   const [node1, node2] = lab.nodes;
   const body = `cross-${Date.now()}`;
@@ -33,6 +29,7 @@ test('given a message sent through node 1, when bob reads through node 2, then i
 });
 
 test(`given ${OFFLINE} offline messages stored through node 1, when node 1 is powered off, then all are readable through HAProxy; started again, node 1 rejoins and serves`, { timeout: 180_000 }, async (t) => {
+  const { lab, accounts } = fixture;
   const [alice, bob] = await accounts.make(EJABBERD, 'ya', 'yb');
   const [node1, node2] = lab.nodes;
   const bodies = Array.from({ length: OFFLINE }, (_, i) => `offline-${Date.now()}-${i}`);

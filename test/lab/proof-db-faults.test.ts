@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Accounts, EJABBERD, PROSODY, drainAll, fault, fillUnread, fmt, hasStackTrace, parseJsonLines, login, proofSuite, rsxcc, storedBodies, tally,
+  Accounts, EJABBERD, PROSODY, drainAll, fault, fillUnread, fmt, hasStackTrace, parseJsonLines, login, proofFixture, rsxcc, storedBodies, tally,
   type ProofLab,
 } from './proof-lib.ts';
 import { chatlab } from './fixture.ts';
@@ -14,17 +14,12 @@ import { chatlab } from './fixture.ts';
 const STORED = 50;
 const SENDS = 3;
 
-let lab: ProofLab;
-let accounts: Accounts;
-proofSuite((l, a) => {
-  lab = l;
-  accounts = a;
-}, { restore: true });
+const fixture = proofFixture({ restore: true });
 
 /** How each server's database goes down and comes back. */
 const outage = (domain: string) =>
   domain === EJABBERD
-    ? { kill: () => fault('kill', lab.status.db!), start: () => fault('start', lab.status.db!) }
+    ? { kill: () => fault('kill', fixture.lab.status.db!), start: () => fault('start', fixture.lab.status.db!) }
     : {
         kill: async () => {
           const r = await chatlab('kill', 'prosody', 'mariadb');
@@ -35,6 +30,7 @@ const outage = (domain: string) =>
 
 for (const domain of [EJABBERD, PROSODY]) {
   test(`given ${domain} with its database down, then no send exits 0 unless stored, an unread run removes nothing, and all confirmed is there once it is back`, { timeout: 300_000 }, async (t) => {
+    const { lab, accounts } = fixture;
     const [alice, bob] = await accounts.make(domain, 'da', 'db');
     const server = lab.entry[domain]!;
     const tag = `dbfault-${Date.now()}`;

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Accounts, Background, EJABBERD, PROSODY, drainAll, envCount, fillUnread, fmt, login, proofSuite, seed, seededRandom, settledOffline,
+  Accounts, Background, EJABBERD, PROSODY, drainAll, envCount, fillUnread, fmt, login, proofFixture, seed, seededRandom, settledOffline,
   sleep, storedBodies, storedOffline, tally, type ProofLab,
 } from './proof-lib.ts';
 
@@ -18,15 +18,11 @@ const UNREAD = envCount('PROOF_UNREAD', 2000);
 const KILLS = envCount('PROOF_KILLS', 8);
 const KILL_LOOP_MS = 60_000 + KILLS * 20_000;
 
-let lab: ProofLab;
-let accounts: Accounts;
-proofSuite((l, a) => {
-  lab = l;
-  accounts = a;
-});
+const fixture = proofFixture();
 
 for (const domain of [EJABBERD, PROSODY]) {
   test(`given ${UNREAD} unread on ${domain}, when rsxcc -s is killed -9 at random points ${KILLS} times, the next run started at once, then nothing is lost: printed or still stored, and all printed in the end`, { timeout: KILL_LOOP_MS + 180_000 }, async (t) => {
+    const { lab, accounts } = fixture;
     const [alice, bob] = await accounts.make(domain, 'ka', 'kb');
     const server = lab.entry[domain]!;
     const tag = `drain-${Date.now()}`;

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Accounts, CONCURRENCY, EJABBERD, drainAll, envCount, fault, fmt, hasStackTrace, pool, proofSuite, restoreLab, send, tally,
+  Accounts, CONCURRENCY, EJABBERD, drainAll, envCount, fault, fmt, hasStackTrace, pool, proofFixture, restoreLab, send, tally,
   type ProofLab, type Run,
 } from './proof-lib.ts';
 
@@ -13,14 +13,10 @@ const SENDS = envCount('PROOF_SENDS', 200);
 // Time bound of the whole loop: at the CI size it takes ~40 s; nightly sizes scale it.
 const LOOP_MS = envCount('PROOF_SENDS_BUDGET_MS', 60_000 + SENDS * 600);
 
-let lab: ProofLab;
-let accounts: Accounts;
-proofSuite((l, a) => {
-  lab = l;
-  accounts = a;
-}, { restore: true });
+const fixture = proofFixture({ restore: true });
 
 test(`given ${SENDS} sends through HAProxy, when ejabberd1 is killed a third of the way and started at two thirds, then every exit-0 send is in the recipient's unread (lost = 0)`, { timeout: LOOP_MS + 180_000 }, async (t) => {
+  const { lab, accounts } = fixture;
   const [alice, bob] = await accounts.make(EJABBERD, 'fa', 'fb');
   const tag = `failover-${Date.now()}`;
   const bodies = Array.from({ length: SENDS }, (_, i) => `${tag}-${i}`);

@@ -7,19 +7,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Accounts, EJABBERD, clusterWhole, drainAll, envCount, fault, fillUnread, fmt, listener, login, proofSuite, storedOffline,
+  Accounts, EJABBERD, clusterWhole, drainAll, envCount, fault, fillUnread, fmt, listener, login, proofFixture, storedOffline,
   tally, waitFor, type ProofLab,
 } from './proof-lib.ts';
 import { chatlab, labStatus } from './fixture.ts';
 
 const MSGS = envCount('PROOF_PARTITION_MSGS', 20);
 
-let lab: ProofLab;
-let accounts: Accounts;
-proofSuite((l, a) => {
-  lab = l;
-  accounts = a;
-}, { restore: true });
+const fixture = proofFixture({ restore: true });
 
 const alone = async (host: string) => (await labStatus()).ejabberd.find((n) => n.host === host)?.cluster?.length === 1;
 
@@ -31,6 +26,7 @@ async function recoverWhole(figures: Record<string, number | string>): Promise<v
 }
 
 test('given stored messages and a session on ejabberd2, when ejabberd2 is cut off and healed, then every message stored through ejabberd1 is in the database and readable after recover', { timeout: 300_000 }, async (t) => {
+  const { lab, accounts } = fixture;
   const [alice, bob, carol] = await accounts.make(EJABBERD, 'qa', 'qb', 'qc');
   const [node1, node2] = lab.nodes;
   const stamp = Date.now();
@@ -77,7 +73,7 @@ test('given stored messages and a session on ejabberd2, when ejabberd2 is cut of
 /** Drops the nodes' Erlang traffic on `host` (both directions), leaving clients, the database and
  *  the node's own ejabberdctl (over loopback). */
 const splitDistribution = (host: string) => {
-  const port = lab.status.ports.erlangDist;
+  const port = fixture.lab.status.ports.erlangDist;
   const rule = (dir: string) => `nft insert rule inet chatlab input iifname != lo tcp ${dir} ${port} drop`;
   return chatlab('exec', host, '--', 'sh', '-ec', `${rule('dport')}; ${rule('sport')}`);
 };
@@ -85,6 +81,7 @@ const splitDistribution = (host: string) => {
 const restoreFirewall = (host: string) => chatlab('exec', host, '--', 'nft', '-f', '/etc/ejabberd/chatlab.nft');
 
 test('given the nodes split from each other but not from clients, when alice writes through each side, then after recover every confirmed message is readable', { timeout: 300_000 }, async (t) => {
+  const { lab, accounts } = fixture;
   const [alice, bob] = await accounts.make(EJABBERD, 'sa', 'sb');
   const [node1, node2] = lab.nodes;
   const stamp = Date.now();

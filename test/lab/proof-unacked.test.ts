@@ -9,21 +9,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Element } from '@xmpp/xml';
 import {
-  Accounts, Background, EJABBERD, PROSODY, drainAll, envCount, fmt, login, openAs, proofSuite, settledOffline, storedBodies, tally,
+  Accounts, Background, EJABBERD, PROSODY, drainAll, envCount, fmt, login, openAs, proofFixture, settledOffline, storedBodies, tally,
   waitFor, type ProofLab,
 } from './proof-lib.ts';
 
 const UNREAD = envCount('PROOF_UNREAD', 2000);
 
-let lab: ProofLab;
-let accounts: Accounts;
-proofSuite((l, a) => {
-  lab = l;
-  accounts = a;
-});
+const fixture = proofFixture();
 
 for (const domain of [EJABBERD, PROSODY]) {
   test(`given ${UNREAD} unread on ${domain} and a second session of bob, when bob's rsxcc -s is killed mid-drain, then nothing bounces to alice and every message is printed or stored`, { timeout: 180_000 }, async (t) => {
+    const { lab, accounts } = fixture;
     const { default: xml } = await import('@xmpp/xml');
     const [alice, bob] = await accounts.make(domain, 'ua', 'ub');
     const server = lab.entry[domain]!;

@@ -4,26 +4,22 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Accounts, EJABBERD, PROSODY, fmt, listener as follow, login, proofSuite, rsxcc, rsxccOnClient, tally, unread, waitFor,
+  Accounts, EJABBERD, PROSODY, fmt, listener as follow, login, proofFixture, rsxcc, rsxccOnClient, tally, unread, waitFor,
   type Account, type ProofLab,
 } from './proof-lib.ts';
 
-let lab: ProofLab;
-let accounts: Accounts;
-proofSuite((l, a) => {
-  lab = l;
-  accounts = a;
-});
+const fixture = proofFixture();
 
 for (const domain of [EJABBERD, PROSODY]) {
   describe(`on ${domain}`, () => {
     let alice: Account;
     let bob: Account;
     before(async () => {
-      [alice, bob] = await accounts.make(domain, 'ua', 'ub');
+      [alice, bob] = await fixture.accounts.make(domain, 'ua', 'ub');
     });
 
     test('given bob offline, when alice sends with -x, by SRV from the client host, and from stdin, then one -s shows each message once and a second -s shows nothing', async (t) => {
+      const { lab, accounts } = fixture;
       const tag = `usage-${Date.now()}`;
       const bodies = [`${tag} via -x`, `${tag} via SRV`, `${tag} from stdin\nsecond line`];
       const runs = [
@@ -56,6 +52,7 @@ for (const domain of [EJABBERD, PROSODY]) {
     });
 
     test('given bob in continuous mode, when alice sends, then each message is printed as JSON once, and SIGTERM ends it with exit 0', async (t) => {
+      const { lab, accounts } = fixture;
       const listener = follow([...login(lab, bob, lab.entry[domain]), '-v']);
       try {
         await waitFor('listener online', () => listener.stderr.includes('waiting for messages'), 15_000, 100);
