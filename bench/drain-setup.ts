@@ -96,11 +96,15 @@ export function shebangCommand(bundle: string, extra: string[]): string[] {
   return ['/usr/bin/env', '-S', `${match[1]} ${extra.join(' ')}`, bundle];
 }
 
-/** `node -e 0`'s peak RSS: the memory any Node CLI starts from here. */
+/**
+ * `node -e 0`'s peak RSS: the memory any Node CLI starts from here. Without NODE_EXTRA_CA_CERTS,
+ * which rsxcc's first line unsets too: parsed up front, a system bundle there costs ~2 MB.
+ */
 export function nodeFloorKb(runs: number): number {
   const kb: number[] = [];
+  const { NODE_EXTRA_CA_CERTS: _parsedAtStart, ...env } = process.env;
   for (let i = 0; i < runs; i++) {
-    const result = spawnSync('/usr/bin/time', ['-f', '%M', 'node', '-e', '0'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    const result = spawnSync('/usr/bin/time', ['-f', '%M', 'node', '-e', '0'], { encoding: 'utf8', env: { ...env, NODE_OPTIONS: '' } });
     kb.push(Number(result.stderr.trim().split('\n').pop()));
   }
   return median(kb);

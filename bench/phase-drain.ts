@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countLines, finish, peak, start } from './children.ts';
+import { nodeFloorKb } from './drain-setup.ts';
 import { log, sleep, tag, type Common, type Job } from './job.ts';
 import { fill } from './queue.ts';
 import type { DrainResult, Tool } from './results.ts';
@@ -56,12 +57,13 @@ async function drainPeer(job: Common, waiting: number, marker: string): Promise<
 
 export async function drainPhase(job: Job & { phase: 'drain' }): Promise<DrainResult[]> {
   const results: DrainResult[] = [];
+  const floorRssKb = nodeFloorKb(3);
   await readUnread(job, job.accounts.drain);
   for (const waiting of job.waiting) {
     const tools: Tool[] = [...rsxccBuilds(job), ...(waiting > 0 && job.withPeer ? ['go-sendxmpp' as const] : [])];
     for (const tool of tools) {
       const runs = waiting === 0 ? job.emptyRuns : 1;
-      const result: DrainResult = { server: job.server, nodes: job.nodes, tool, waiting, wallMs: [], shown: 0, peakRssKb: 0 };
+      const result: DrainResult = { server: job.server, nodes: job.nodes, tool, waiting, wallMs: [], shown: 0, peakRssKb: 0, floorRssKb };
       for (let run = 0; run < runs; run++) {
         const marker = `${tag}-${tool}-${waiting}-${run}`;
         await fill(job, job.accounts.drain, waiting, marker);

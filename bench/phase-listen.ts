@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import xml from '@xmpp/xml';
 import type { Session } from '../xmpp/session.ts';
 import { countLines, peak, start, waitUntil } from './children.ts';
+import { nodeFloorKb } from './drain-setup.ts';
 import { log, sleep, tag, type Common, type Job } from './job.ts';
 import { session } from './queue.ts';
 import type { ListenResult, Tool } from './results.ts';
@@ -69,7 +70,7 @@ async function feed(sender: Session, to: string, rate: number, seconds: number, 
   return { sent, confirmed };
 }
 
-async function underLoad(job: Job & { phase: 'listen' }, sender: Session, listener: Listener, idleRssKb: number): Promise<ListenResult> {
+async function underLoad(job: Job & { phase: 'listen' }, sender: Session, listener: Listener, idleRssKb: number, floorRssKb: number): Promise<ListenResult> {
   let loadPeak = Number.NaN;
   log(`${listener.tool}: receiving ${job.rate} msg/s for ${job.loadS} s`);
   const { sent, confirmed } = await feed(sender, listener.jid, job.rate, job.loadS, () => (loadPeak = peak(listener.child, loadPeak, 'VmRSS')));
@@ -86,6 +87,7 @@ async function underLoad(job: Job & { phase: 'listen' }, sender: Session, listen
     rate: job.rate,
     idleRssKb,
     loadPeakRssKb: loadPeak,
+    floorRssKb,
     sent,
     received: listener.seen.size,
     duplicates: listener.loadLines - listener.seen.size,
@@ -101,8 +103,9 @@ export async function listenPhase(job: Job & { phase: 'listen' }): Promise<Liste
     log(`${listeners.map((l) => l.tool).join(', ')} online; idle for ${job.idleS} s`);
     await sleep(job.idleS * 1000);
     const idle = listeners.map((l) => peak(l.child, Number.NaN, 'VmRSS'));
+    const floorRssKb = nodeFloorKb(3);
     const results: ListenResult[] = [];
-    for (const [index, listener] of listeners.entries()) results.push(await underLoad(job, sender, listener, idle[index]!));
+    for (const [index, listener] of listeners.entries()) results.push(await underLoad(job, sender, listener, idle[index]!, floorRssKb));
     return results;
   } finally {
     await sender.close();

@@ -33,6 +33,8 @@ export interface DrainResult {
   wallMs: number[];
   shown: number;
   peakRssKb: number;
+  /** `node -e 0`'s peak RSS on the same host in the same job: the memory any Node CLI starts from. */
+  floorRssKb?: number;
 }
 
 export interface ListenResult {
@@ -43,6 +45,8 @@ export interface ListenResult {
   rate: number;
   idleRssKb: number;
   loadPeakRssKb: number;
+  /** `node -e 0`'s peak RSS on the same host in the same job. */
+  floorRssKb?: number;
   sent: number;
   received: number;
   duplicates: number;
@@ -139,10 +143,51 @@ function sendRows(send: SendResult): Row[] {
 function drainRows(drains: DrainResult[], sends: SendResult[]): Row[] {
   const find = (d: DrainResult, tool: Tool, waiting = d.waiting) =>
     drains.find((other) => other.tool === tool && other.server === d.server && other.nodes === d.nodes && other.waiting === waiting && other.storage === d.storage);
-  return drains
-    .filter((d) => d.tool === 'rsxcc')
-    .flatMap((ours) => (ours.waiting === 0 ? [emptyDrainRow(ours, find(ours, baseline), sends)] : waitingRows(ours, find(ours, peer), find(ours, baseline), find(ours, 'rsxcc', 0))));
+  const ours = drains.filter((d) => d.tool === 'rsxcc');
+  return ours.flatMap((d) => [
+    ...(d.waiting === 0 ? [emptyDrainRow(d, find(d, baseline), sends)] : waitingRows(d, find(d, peer), find(d, baseline), find(d, 'rsxcc', 0))),
+    // After the largest drain of a lab: what one more message costs each tool.
+    ...(d === ours.filter((o) => o.server === d.server && o.nodes === d.nodes && o.storage === d.storage).at(-1) ? perMessageRows(d, drains) : []),
+  ]);
 }
+
+/**
+ * Microseconds a message after login: the slope between the smallest and the largest drain with
+ * messages waiting, so that start-up, login and the final round trips cancel out. NaN without two
+ * such drains.
+ */
+export function perMessageUs(drains: DrainResult[]): number {
+  const sized = drains.filter((d) => d.waiting > 0 && d.shown === d.waiting).sort((a, b) => a.waiting - b.waiting);
+  if (sized.length < 2) return Number.NaN;
+  const [small, large] = [sized[0]!, sized.at(-1)!];
+  return ((drainMs(large) - drainMs(small)) * 1000) / (large.waiting - small.waiting);
+}
+
+function perMessageRows(ours: DrainResult, drains: DrainResult[]): Row[] {
+  const same = (tool: Tool) => drains.filter((d) => d.tool === tool && d.server === ours.server && d.nodes === ours.nodes && d.storage === ours.storage);
+  const sizes = same('rsxcc').filter((d) => d.waiting > 0).map((d) => d.waiting);
+  if (sizes.length < 2) return [];
+  const [us, theirs] = [perMessageUs(same('rsxcc')), perMessageUs(same(peer))];
+  const format = (value: number) => (Number.isFinite(value) ? `${value.toFixed(1)} µs` : 'n/a');
+  return [
+    {
+      what: `unread: µs a message after login (slope from ${formatCount(Math.min(...sizes))} to ${formatCount(Math.max(...sizes))} waiting)`,
+      where: where(ours.server, ours.nodes, ours.storage),
+      ours: format(us),
+      peer: format(theirs),
+      ratio: formatRatio(ratio(us, theirs)),
+      target: '',
+    },
+  ];
+}
+
+/** "+N MB over node -e 0" when the floor was measured. */
+const overFloor = (kb: number, floorKb: number | undefined) => (floorKb ? `+${formatKb(kb - floorKb)} over \`node -e 0\`` : '');
+/** A figure with what it is compared with in brackets, where there is any. */
+const withNotes = (figure: string, notes: (string | false | undefined)[]) => {
+  const said = notes.filter(Boolean);
+  return said.length ? `${figure} (${said.join(', ')})` : figure;
+};
 
 const drainMs = (d: DrainResult | undefined) => (d ? median(d.wallMs) : Number.NaN);
 
@@ -175,16 +220,16 @@ function waitingRows(ours: DrainResult, theirs: DrainResult | undefined, before:
       ours: figure(ours),
       peer: figure(theirs),
       ratio: formatRatio(ratio(drainMs(ours), drainMs(theirs))),
-      target: '',
+      target: ours.waiting >= 10_000 ? '<= 1.00x' : ours.waiting >= 1000 ? '<= 1.20x' : '',
       ...(before && versus(figure(before), drainMs(ours), drainMs(before))),
     },
     {
       what: `unread, ${formatCount(ours.waiting)} waiting: peak RSS`,
       where: place,
-      ours: formatKb(ours.peakRssKb) + (empty ? ` (+${formatKb(ours.peakRssKb - empty.peakRssKb)} over 0 waiting)` : ''),
+      ours: withNotes(formatKb(ours.peakRssKb), [overFloor(ours.peakRssKb, ours.floorRssKb), empty && `+${formatKb(ours.peakRssKb - empty.peakRssKb)} over 0 waiting`]),
       peer: theirs ? formatKb(theirs.peakRssKb) : 'n/a',
       ratio: formatRatio(ratio(ours.peakRssKb, rss(theirs))),
-      target: ours.waiting >= 10_000 ? '<= +20 MB over 0 waiting' : '',
+      target: ours.waiting >= 10_000 ? '<= `node -e 0` + 12 MB' : '',
       ...(before && versus(formatKb(before.peakRssKb), ours.peakRssKb, before.peakRssKb)),
     },
   ];
@@ -200,10 +245,10 @@ function listenRows(listens: ListenResult[]): Row[] {
 }
 
 function listenMeasures(ours: ListenResult, theirs: ListenResult | undefined, before: ListenResult | undefined): Row[] {
-  const memory = (what: string, kb: (l: ListenResult) => number, target: string): Row => ({
+  const memory = (what: string, kb: (l: ListenResult) => number, target: string, over: string): Row => ({
     what,
     where: ours.server,
-    ours: formatKb(kb(ours)),
+    ours: withNotes(formatKb(kb(ours)), [over]),
     peer: theirs ? formatKb(kb(theirs)) : 'n/a',
     ratio: formatRatio(ratio(kb(ours), theirs ? kb(theirs) : Number.NaN)),
     target,
@@ -214,8 +259,8 @@ function listenMeasures(ours: ListenResult, theirs: ListenResult | undefined, be
       ? `${formatCount(l.sent - l.received)} of ${formatCount(l.sent)}${l.duplicates ? `, ${l.duplicates} dup` : ''}${l.serverConfirmed === false ? ' (server fell behind: not confirmed)' : ''}`
       : 'n/a';
   return [
-    memory(`continuous: RSS idle after ${ours.idleS} s`, (l) => l.idleRssKb, '<= 60 MB'),
-    memory(`continuous: peak RSS receiving ${ours.rate} msg/s for ${ours.loadS} s`, (l) => l.loadPeakRssKb, ''),
+    memory(`continuous: RSS idle after ${ours.idleS} s`, (l) => l.idleRssKb, '<= `node -e 0` + 6 MB', overFloor(ours.idleRssKb, ours.floorRssKb)),
+    memory(`continuous: peak RSS receiving ${ours.rate} msg/s for ${ours.loadS} s`, (l) => l.loadPeakRssKb, '<= idle + 10 MB', `+${formatKb(ours.loadPeakRssKb - ours.idleRssKb)} over idle`),
     {
       what: 'continuous: messages lost',
       where: ours.server,

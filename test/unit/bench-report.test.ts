@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatKb, formatMs, formatRatio, median, parseIntList, perSecond, procStatusKb, ratio, rotate } from '../../bench/stats.ts';
-import { markdownTable, tableRows, type BenchResults } from '../../bench/results.ts';
+import { markdownTable, perMessageUs, tableRows, type BenchResults, type DrainResult } from '../../bench/results.ts';
 import { benchPanels, chartSvg, niceMax } from '../../bench/chart.ts';
 
 test('median of odd and even counts, unsorted input untouched, NaN when empty', () => {
@@ -139,6 +139,40 @@ test('niceMax rounds up to 1, 2 or 5 times a power of ten', () => {
   assert.equal(niceMax(430), 500);
   assert.equal(niceMax(1200), 2000);
   assert.equal(niceMax(100), 100);
+});
+
+test('µs a message after login is the slope between the smallest and largest drain, so start-up cancels out', () => {
+  const drain = (waiting: number, ms: number, shown = waiting): DrainResult => ({ server: 'prosody', nodes: 2, tool: 'rsxcc', waiting, wallMs: [ms], shown, peakRssKb: 50_000 });
+  assert.equal(perMessageUs([drain(0, 100), drain(10_000, 1_000), drain(1000, 190)]), 90);
+  assert.ok(Number.isNaN(perMessageUs([drain(0, 100), drain(1000, 190)])), 'one drain with messages gives no slope');
+  assert.ok(Number.isNaN(perMessageUs([drain(1000, 190), drain(10_000, 1_000, 9_000)])), 'a drain that stopped short is no figure');
+});
+
+test('given drains of 1,000 and 10,000, the table has each tool\'s cost a message, the targets and the Node floor', () => {
+  const floorRssKb = 40_000;
+  const more: BenchResults = {
+    ...sample,
+    drain: [
+      ...sample.drain.map((d) => ({ ...d, floorRssKb })),
+      { server: 'ejabberd', nodes: 2, tool: 'rsxcc', waiting: 10_000, wallMs: [5600], shown: 10_000, peakRssKb: 51_200, floorRssKb },
+      { server: 'ejabberd', nodes: 2, tool: 'go-sendxmpp', waiting: 10_000, wallMs: [2800], shown: 10_000, peakRssKb: 15_000, floorRssKb },
+    ],
+    listen: sample.listen.map((l) => ({ ...l, floorRssKb })),
+  };
+  const rows = tableRows(more);
+  const slope = rows.find((r) => r.what.startsWith('unread: µs a message after login'))!;
+  assert.deepEqual([slope.what, slope.ours, slope.peer, slope.ratio], ['unread: µs a message after login (slope from 1,000 to 10,000 waiting)', '400.0 µs', '200.0 µs', '2.00x']);
+  assert.equal(rows.filter((r) => r.what.startsWith('unread: µs')).length, 1, 'one slope row per lab');
+  const large = rows.find((r) => r.what.startsWith('unread, 10,000 waiting: time'))!;
+  assert.equal(large.target, '<= 1.00x');
+  assert.equal(rows.find((r) => r.what.startsWith('unread, 1,000 waiting: time'))!.target, '<= 1.20x');
+  const rss = rows.find((r) => r.what.startsWith('unread, 10,000 waiting: peak RSS'))!;
+  assert.equal(rss.ours, '50.0 MB (+10.9 MB over `node -e 0`, +1.2 MB over 0 waiting)');
+  assert.equal(rss.target, '<= `node -e 0` + 12 MB');
+  const idle = rows.find((r) => r.what.startsWith('continuous: RSS idle'))!;
+  assert.deepEqual([idle.ours, idle.target], ['48.8 MB (+9.8 MB over `node -e 0`)', '<= `node -e 0` + 6 MB']);
+  const busy = rows.find((r) => r.what.startsWith('continuous: peak RSS'))!;
+  assert.deepEqual([busy.ours, busy.target], ['56.6 MB (+7.8 MB over idle)', '<= idle + 10 MB']);
 });
 
 test('the chart has a send panel and a drain panel with one bar per tool and group', () => {
