@@ -18,6 +18,7 @@ modules_enabled = {
   "offline";  -- offline storage (XEP-0160)
   "smacks";   -- stream management (XEP-0198)
   "chatlab_unacked";  -- a dead session's unacknowledged messages: redelivered or stored, never bounced
+  "chatlab_smacks_queue";  -- stream management's queue grows as stanzas wait, to the same bound
   "mam";      -- message archive (XEP-0313)
   "limits";
   "admin_shell";  -- provisioning makes the model's rooms through it (local socket only)
@@ -59,8 +60,7 @@ default_archive_policy = false
 smacks_hibernation_time = 60
 -- The queue of unacknowledged stanzas is a ring: past its size (default 500) the oldest are
 -- overwritten and lost if the session dies. A whole offline flush must fit, and as much again
--- of live traffic. The ring is allocated whole when a session enables stream management,
--- 16 bytes a slot.
+-- of live traffic. Each session's ring holds only what waits (chatlab_smacks_queue).
 smacks_max_queue_size = 40000
 
 -- Production level: at info every connection writes lines (a debug log once grew to 67 MB).

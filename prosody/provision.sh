@@ -28,6 +28,7 @@ fi
 changed=0
 install_file "$HERE/prosody.cfg.lua" /etc/prosody/prosody.cfg.lua 640 root:prosody && changed=1
 install_file "$HERE/mod_chatlab_unacked.lua" /etc/prosody/chatlab-modules/mod_chatlab_unacked.lua 644 root:root && changed=1
+install_file "$HERE/mod_chatlab_smacks_queue.lua" /etc/prosody/chatlab-modules/mod_chatlab_smacks_queue.lua 644 root:root && changed=1
 install_file "$SECRETS/$DOMAIN.crt" "/etc/prosody/certs/$DOMAIN.crt" 644 root:prosody && changed=1
 install_file "$SECRETS/$DOMAIN.key" "/etc/prosody/certs/$DOMAIN.key" 640 root:prosody && changed=1
 install_file "$SECRETS/ca.crt" /etc/prosody/certs/lab-ca.crt 644 root:prosody && changed=1

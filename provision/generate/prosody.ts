@@ -7,44 +7,9 @@ import { mariadbConfig } from './mariadb.ts';
 import { ROLE_PACKAGES } from '../roles.ts';
 import { PROSODY_LAB_CA, prosodyS2s, prosodyS2sModules } from './federation.ts';
 import { prosodyMucComponent, prosodyRoomSteps } from './rooms.ts';
+import { CHATLAB_MODULES, MODULE_DIR, moduleFile } from './prosody-modules.ts';
 
 export const DATABASE = 'prosody';
-const MODULE_DIR = '/etc/prosody/chatlab-modules';
-
-/**
- * Prosody 0.12's mod_smacks puts a dead session's unacknowledged messages back into offline
- * storage only when that session was the user's last: with any other session at that moment (the
- * next \`rsxcc -s\` already logged in) it bounces each one to its sender (recipient-unavailable).
- * This module, ahead of mod_smacks, gives each one to the user's other available sessions, or to
- * offline storage; only a storage failure still bounces (the sender learns of it).
- */
-export const unackedModule = dedent`
-  local st = require "util.stanza";
-  local jid_bare = require "util.jid".bare;
-
-  module:hook("delivery/failure", function(event)
-  	local session, stanza = event.session, event.stanza;
-  	if not session.username or stanza.name ~= "message" or stanza.attr.xmlns ~= nil then return end
-  	local kind = stanza.attr.type or "normal";
-  	if kind ~= "chat" and kind ~= "normal" then return end
-  	-- Archive results, and messages a MAM client fetches again: left to mod_smacks, as upstream.
-  	if stanza:get_child("result", "urn:xmpp:mam:2") then return end
-  	if session.mam_requested and stanza:get_child_with_attr("stanza-id", "urn:xmpp:sid:0", "by", jid_bare(session.full_jid)) then return end
-  	local user = prosody.hosts[module.host].sessions[session.username];
-  	local delivered = false;
-  	for _, other in pairs(user and user.sessions or {}) do
-  		if other ~= session and other.presence and (other.priority or 0) >= 0 then
-  			local copy = st.clone(stanza);
-  			copy.attr.to = other.full_jid;
-  			other.send(copy);
-  			delivered = true;
-  		end
-  	end
-  	if delivered then return true end
-  	return module:fire_event("message/offline/handle", { origin = session, username = session.username, stanza = stanza });
-  end, 1);
-`;
-
 /** prosody.cfg.lua, section by section, a blank line between them. */
 export function prosodyConfig(lab: Lab): string {
   return [processSection(), moduleSection(lab), networkSection(lab), authSection(), storageSection(lab) + smacksSection(lab), logSection(), hostSection(lab)].join('\n');
@@ -72,12 +37,12 @@ function moduleSection(lab: Lab): string {
     modules_enabled = {
       "roster"; "saslauth"; "tls"; "disco"; "ping"; "time"; "version";
       "offline";  -- offline storage (XEP-0160)
-      "smacks";   -- stream management (XEP-0198)
-      "chatlab_unacked";  -- a dead session's unacknowledged messages: redelivered or stored, never bounced
+      "smacks";   -- stream management (XEP-0198)${CHATLAB_MODULES.map((m) => `
+  "${m.name}";  -- ${m.purpose}`).join('')}
       "mam";      -- message archive (XEP-0313)
       "limits";
       "admin_shell";  -- provisioning makes the model's rooms through it (local socket only)${prosodyS2sModules(lab).map((m) => `
-      "${m}";`).join('')}
+  "${m}";`).join('')}
     }
     -- No registration from clients.
     allow_registration = false
@@ -131,8 +96,7 @@ function smacksSection(lab: Lab): string {
     smacks_hibernation_time = 60
     -- The queue of unacknowledged stanzas is a ring: past its size (default 500) the oldest are
     -- overwritten and lost if the session dies. A whole offline flush must fit, and as much again
-    -- of live traffic. The ring is allocated whole when a session enables stream management,
-    -- 16 bytes a slot.
+    -- of live traffic. Each session's ring holds only what waits (chatlab_smacks_queue).
     smacks_max_queue_size = ${lab.spec.limits.offlinePerUser * 2}
   `;
 }
@@ -166,7 +130,7 @@ export function generateProsody(lab: Lab): GeneratedFile[] {
   return [
     generated('prosody/prosody.cfg.lua', '--', 'prosody', prosodyConfig(lab)),
     generated('prosody/mariadb.cnf', '#', 'prosody', mariadbConfig(lab, MARIADB_SETTINGS)),
-    generated('prosody/mod_chatlab_unacked.lua', '--', 'prosody', unackedModule),
+    ...CHATLAB_MODULES.map((m) => generated(`prosody/${moduleFile(m)}`, '--', 'prosody-modules', m.source)),
     generated('prosody/mariadb-setup.sql', '--', 'prosody', DATABASE_SETUP),
     roleScript(lab, 'prosody', 'prosody', {
       DOMAIN: spec.domains.prosody,
@@ -213,8 +177,8 @@ const DATABASE_STEPS = dedent`
 
 const INSTALL_STEPS = dedent`
   changed=0
-  install_file "$HERE/prosody.cfg.lua" /etc/prosody/prosody.cfg.lua 640 root:prosody && changed=1
-  install_file "$HERE/mod_chatlab_unacked.lua" ${MODULE_DIR}/mod_chatlab_unacked.lua 644 root:root && changed=1
+  install_file "$HERE/prosody.cfg.lua" /etc/prosody/prosody.cfg.lua 640 root:prosody && changed=1${CHATLAB_MODULES.map((m) => `
+install_file "$HERE/${moduleFile(m)}" ${MODULE_DIR}/${moduleFile(m)} 644 root:root && changed=1`).join('')}
   install_file "$SECRETS/$DOMAIN.crt" "/etc/prosody/certs/$DOMAIN.crt" 644 root:prosody && changed=1
   install_file "$SECRETS/$DOMAIN.key" "/etc/prosody/certs/$DOMAIN.key" 640 root:prosody && changed=1
   install_file "$SECRETS/ca.crt" ${PROSODY_LAB_CA} 644 root:prosody && changed=1
