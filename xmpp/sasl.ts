@@ -34,9 +34,22 @@ export function authenticate(deps: SaslDeps, options: SaslOptions): void {
   const { entity } = deps;
   // The SCRAM instance @xmpp/sasl creates is kept, to check the server's signature on <success/>.
   let scram: Scram | undefined;
+  // A server may send its final message (v=) as a last <challenge/>: a signature that does not
+  // match is then thrown from there, through @xmpp/sasl, and must still fail as authentication.
+  const keep = (mechanism: Scram) => {
+    scram = mechanism;
+    const challenge = mechanism.challenge.bind(mechanism);
+    mechanism.challenge = (data: string) => {
+      try {
+        return challenge(data);
+      } catch (error) {
+        throw new AuthError(`${options.where}: ${(error as Error).message}`);
+      }
+    };
+  };
   const factory = new deps.SASLFactory()
-    .use('SCRAM-SHA-256', class extends ScramSha256 { constructor() { super(); scram = this; } })
-    .use('SCRAM-SHA-1', class extends ScramSha1 { constructor() { super(); scram = this; } })
+    .use('SCRAM-SHA-256', class extends ScramSha256 { constructor() { super(); keep(this); } })
+    .use('SCRAM-SHA-1', class extends ScramSha1 { constructor() { super(); keep(this); } })
     .use('PLAIN', Plain);
   // @xmpp/sasl takes <success/> as success; its data (RFC 6120 6.3.10) carries SCRAM's v=.
   entity.on('nonza', (element: Element) => {

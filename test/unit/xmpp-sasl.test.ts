@@ -119,6 +119,18 @@ test('SCRAM: <success/> with a signature that does not match fails the login', a
   assert.equal(failures[0]!.message, 'h:5222: SCRAM: the server could not prove it knows the password');
 });
 
+test('SCRAM: a server-final sent as a last <challenge/> with a signature that does not match fails as authentication, and nothing more is sent', async () => {
+  const { entity } = setUp(true, ['SCRAM-SHA-1']);
+  const success = await scramExchange(entity, b64(Buffer.alloc(20, 7)));
+  const responses = entity.sent.filter((element) => element.name === 'response').length;
+  entity.receive(xml('challenge', { xmlns: NS_SASL }, success.text()));
+  await flush();
+  assert.equal(entity.errors.length, 1);
+  assert.ok(entity.errors[0] instanceof AuthError, `${entity.errors[0]?.constructor.name}: ${entity.errors[0]?.message}`);
+  assert.equal(entity.errors[0]!.message, 'h:5222: SCRAM: the server could not prove it knows the password');
+  assert.equal(entity.sent.filter((element) => element.name === 'response').length, responses, 'no response to a server that failed its proof');
+});
+
 test('SCRAM: <success/> with no signature at all fails the login too', async () => {
   const { entity, failures } = setUp(true, ['SCRAM-SHA-1']);
   await scramExchange(entity);
