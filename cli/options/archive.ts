@@ -66,23 +66,6 @@ function parseCount(text: string, what: string): number {
   return value;
 }
 
-/** Options that only one mode reads: given with another, they are a mistake worth hearing about. */
-const onlyWith: ReadonlyArray<readonly [keyof CommandLine, string, readonly Mode[], string]> = [
-  ['message', '-m', ['send', 'request'], 'a recipient (-t JID or -g ROOM)'],
-  ['kind', '-k', ['send'], 'a recipient (-t JID)'],
-  ['subject', '-S', ['send'], 'a recipient (-t JID)'],
-  ['withJid', '-W', ['history'], '-H'],
-  ['start', '-B', ['history'], '-H'],
-  ['end', '-E', ['history'], '-H'],
-  ['max', '-N', ['history'], '-H'],
-];
-
-function checkOnlyWith(line: CommandLine, mode: Mode): void {
-  for (const [key, option, modes, what] of onlyWith) {
-    if (line[key] !== undefined && !modes.includes(mode)) throw new UsageError(`${option} needs ${what}`);
-  }
-}
-
 function historyFilter(line: CommandLine, setting: (key: ConfigKey) => string | undefined): HistoryFilter {
   if (line.recipients.length > 1) throw new UsageError('-H reads one archive: give at most one room JID');
   const room = line.recipients[0] === undefined ? undefined : parseJid(line.recipients[0], 'room JID');
@@ -101,7 +84,6 @@ function historyFilter(line: CommandLine, setting: (key: ConfigKey) => string | 
 }
 
 export function resolveArchiveOptions(line: CommandLine, mode: Mode, setting: (key: ConfigKey) => string | undefined): ArchiveOptions {
-  checkOnlyWith(line, mode);
   return {
     kind: oneOf(line.kind ?? setting('kind') ?? 'chat', messageKinds, 'message kind'),
     subject: line.subject,

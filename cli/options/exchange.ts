@@ -21,20 +21,9 @@ export interface ExchangeSettings {
   responder?: ResponderSettings;
 }
 
-/** Options that mean something in one mode only: given in another, they are a mistake. */
-const modeOptions: ReadonlyArray<readonly [keyof CommandLine, string, Mode, string]> = [
-  ['replyWait', '-r', 'request', '-q'],
-  ['allow', '-A', 'respond', '-R'],
-  ['concurrency', '-C', 'respond', '-R'],
-  ['timeLimit', '-L', 'respond', '-R'],
-];
-
 const seconds = (text: string, what: string) => Math.round(1000 * parseNumber(text, what, 0.1, 86_400));
 
 export function exchangeSettings(line: CommandLine, mode: Mode, setting: (key: ConfigKey) => string | undefined, timeoutMs: number): ExchangeSettings {
-  for (const [key, letter, needs, needsLetter] of modeOptions) {
-    if (line[key] !== undefined && mode !== needs) throw new UsageError(`${letter} needs ${needsLetter}`);
-  }
   if (mode === 'request' && line.recipients.length !== 1) {
     throw new UsageError(`-q sends one request: give exactly one recipient (-t JID), not ${line.recipients.length}`);
   }

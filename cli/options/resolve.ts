@@ -5,6 +5,7 @@ import { DataError } from '../../xmpp/errors.ts';
 import { bareJid, parseJid, type Jid } from '../../xmpp/jid.ts';
 import { UsageError } from '../errors.ts';
 import { resolveArchiveOptions, type ArchiveOptions } from './archive.ts';
+import { checkModeOptions } from './mode-options.ts';
 import { loadConfig, type ConfigKey } from './config-file.ts';
 import { exchangeSettings, type ResponderSettings } from './exchange.ts';
 import { parseCommandLine } from './getopt.ts';
@@ -91,6 +92,7 @@ function chooseMode(line: CommandLine): Mode {
 
 export async function resolveOptions(line: CommandLine, sources: OptionSources): Promise<Options> {
   const mode = chooseMode(line);
+  checkModeOptions(line, mode);
   const config = loadConfig(line.configFile, sources);
   const defaults = config.get('defaults') ?? {};
   const jidText = line.jid ?? defaults.account;
