@@ -1,5 +1,6 @@
 // Everything that reads the outside world comes in through OptionSources, so that every path of
 // option resolution can be exercised by unit tests without files, a terminal or an environment.
+import { isatty } from 'node:tty';
 
 export interface OptionSources {
   env: Readonly<Record<string, string | undefined>>;
@@ -41,6 +42,8 @@ export async function systemSources(): Promise<OptionSources> {
   return {
     env: process.env,
     readFile: (path) => readFileSync(path, 'utf8'),
-    promptPassword: process.stdin.isTTY ? promptWithoutEcho : undefined,
+    // Not process.stdin.isTTY: that opens stdin as a stream, and on a file (/dev/null for a
+    // service) Node's file stream brings readline, fs/promises and watchers with it.
+    promptPassword: isatty(0) ? promptWithoutEcho : undefined,
   };
 }
