@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { chmod, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { isBuiltin } from 'node:module';
 
 // The load generator's worker is a process of its own (forked by `chatlab load`): a bundle too, so
@@ -28,12 +29,13 @@ const shebang = {
 // start loaded all that any mode uses (child_process, stream/promises, tty, os... for execa, which
 // only the responder runs): each is a module Node compiles and keeps. Here each is a CommonJS
 // stand-in that requires it where the first module importing it runs (a mode's modules run
-// only once the mode is chosen).
+// only once the mode is chosen). posix-getopt's node:assert is argv/assert-ok.ts instead.
 const builtinsOnUse = {
   name: 'builtins-on-use',
   setup(build) {
-    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, ({ path, kind, namespace }) => {
+    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, ({ path, kind, namespace, importer }) => {
       if (kind === 'entry-point' || !isBuiltin(path)) return undefined;
+      if (path === 'assert' && importer.includes('/posix-getopt/')) return { path: resolve('argv/assert-ok.ts') };
       // The stand-in's own require() is Node's.
       return namespace === 'builtin-on-use' ? { path, external: true } : { path, namespace: 'builtin-on-use' };
     });
