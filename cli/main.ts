@@ -96,4 +96,5 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-process.exit(await main(process.argv.slice(2)));
+// No top-level await: the bundle is CommonJS (build.mjs).
+void main(process.argv.slice(2)).then((code) => process.exit(code));
