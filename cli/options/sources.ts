@@ -1,13 +1,12 @@
 // Everything that reads the outside world comes in through OptionSources, so that every path of
 // option resolution can be exercised by unit tests without files, a terminal or an environment.
-import { isatty } from 'node:tty';
 
 export interface OptionSources {
   env: Readonly<Record<string, string | undefined>>;
   /** Reads a whole file as UTF-8; throws (any error) when it cannot. */
   readFile(path: string): string;
   /** Reads a password from the terminal without echo; undefined when there is no terminal. */
-  promptPassword?: (prompt: string) => Promise<string>;
+  promptPassword?: (prompt: string) => Promise<string | undefined>;
 }
 
 /** Reads a line from the terminal with echo off; Ctrl-C or Ctrl-D give up (empty password). */
@@ -43,7 +42,8 @@ export async function systemSources(): Promise<OptionSources> {
     env: process.env,
     readFile: (path) => readFileSync(path, 'utf8'),
     // Not process.stdin.isTTY: that opens stdin as a stream, and on a file (/dev/null for a
-    // service) Node's file stream brings readline, fs/promises and watchers with it.
-    promptPassword: isatty(0) ? promptWithoutEcho : undefined,
+    // service) Node's file stream brings readline, fs/promises and watchers with it. node:tty
+    // loads node:net: only once a password is to be asked for.
+    promptPassword: async (prompt) => ((await import('node:tty')).isatty(0) ? promptWithoutEcho(prompt) : undefined),
   };
 }
