@@ -1,6 +1,6 @@
 // Which certificate authorities TLS trusts: a CA file alone; else the default store (the system's,
 // as rsxcc is installed: see build.mjs) plus an extra CA file; else the default store alone.
-import { readFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { SecureContext } from 'node:tls';
 import { defaultStoreWith } from './adapter.ts';
 import { ConfigError } from './errors.ts';
@@ -26,7 +26,7 @@ export async function trustAnchors(options: TrustOptions): Promise<Trust> {
   if (!options.extraCaFile) return {};
   let pem: string;
   try {
-    pem = await readText(options.extraCaFile);
+    pem = readText(options.extraCaFile);
   } catch (error) {
     options.onWarning?.(`ignoring extra CA certificates from ${options.extraCaFile}: ${(error as Error).message}`);
     return {};
@@ -34,15 +34,15 @@ export async function trustAnchors(options: TrustOptions): Promise<Trust> {
   return { secureContext: await defaultStoreWith(pem) };
 }
 
-// node:fs is loaded with Node itself; node:fs/promises would bring readline, fs streams and
-// watchers into every process that connects, to read one file.
-const readText = (file: string) =>
-  new Promise<string>((resolve, reject) => readFile(file, 'utf8', (error, text) => (error ? reject(error) : resolve(text))));
+// Read at once, as the password and config files are: an asynchronous read would start libuv's
+// four threads, for a client that needs none (node:fs/promises, besides, brings readline, fs
+// streams and watchers).
+const readText = (file: string) => readFileSync(file, 'utf8');
 
 async function readCa(caFile: string): Promise<string> {
   let text: string;
   try {
-    text = await readText(caFile);
+    text = readText(caFile);
   } catch (error) {
     throw new ConfigError(`cannot read CA file ${caFile}: ${(error as Error).message}`);
   }
