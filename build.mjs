@@ -1,8 +1,9 @@
 // Bundles each entry point into one file: rsxcc's start-up time is part of the product, and
 // one bundled file loads far faster than hundreds of separate ESM imports.
 import { build } from 'esbuild';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, rm, symlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { isBuiltin } from 'node:module';
 
 // The load generator's worker is a process of its own (forked by `chatlab load`): a bundle too, so
@@ -28,12 +29,14 @@ const shebang = {
 // start loaded all that any mode uses (child_process, stream/promises, tty, os... for execa, which
 // only the responder runs): each is a module Node compiles and keeps. Here each is a CommonJS
 // stand-in that requires it where the first module importing it runs (a mode's modules run
-// only once the mode is chosen).
+// only once the mode is chosen; node:v8 too, which left a real import() would start Node's ESM
+// loader). posix-getopt's node:assert is argv/assert-ok.ts instead.
 const builtinsOnUse = {
   name: 'builtins-on-use',
   setup(build) {
-    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, ({ path, kind, namespace }) => {
+    build.onResolve({ filter: /^(node:)?[a-z0-9_/]+$/ }, ({ path, kind, namespace, importer }) => {
       if (kind === 'entry-point' || !isBuiltin(path)) return undefined;
+      if (path === 'assert' && importer.includes('/posix-getopt/')) return { path: resolve('argv/assert-ok.ts') };
       // The stand-in's own require() is Node's.
       return namespace === 'builtin-on-use' ? { path, external: true } : { path, namespace: 'builtin-on-use' };
     });
@@ -41,29 +44,43 @@ const builtinsOnUse = {
   },
 };
 
+// rsxcc is CommonJS: Node's ESM loader is ~20 modules more at every start (among them
+// fs/promises, which brings readline, fs streams and watchers), 3-4 ms and 0.5 MB that stay. It
+// is dist/rsxcc.cjs, since dist/ is "type": "module" for chatlab's bundles; dist/rsxcc.js, the path
+// the tests, the bench and the scripts run, links to it: Node takes the format of its main module
+// from the real path. npm packs no links, so the package's bin is the .cjs file itself.
+const commonJs = new Set(['rsxcc']);
+
 await mkdir('dist', { recursive: true });
 for (const [name, entry] of Object.entries(entries)) {
   if (!existsSync(entry)) continue;
-  const outfile = `dist/${name}.js`;
+  const cjs = commonJs.has(name);
+  const outfile = `dist/${name}.${cjs ? 'cjs' : 'js'}`;
   await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',
     target: 'node20',
-    format: 'esm',
+    format: cjs ? 'cjs' : 'esm',
     // Less to parse at every start (-7 ms of rsxcc's ~80 ms on the lab machine); names kept,
-    // since error classes are told apart by name.
+    // since error classes are told apart by name. rsxcc's (and its packages') errors name
+    // themselves in a field, so it keeps none: each kept name is a call at start (~250) and a
+    // function of a shape of its own.
     minify: true,
-    keepNames: true,
+    keepNames: name !== 'rsxcc',
     sourcemap: false,
     legalComments: 'none',
-    // CommonJS dependencies (posix-getopt, ltx) call require(): give the ESM bundle one.
+    // CommonJS dependencies (posix-getopt, ltx) call require(): give an ESM bundle one.
     banner: {
-      js: `${shebang[name] ? `${shebang[name]}\n` : ''}import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);`,
+      js: [shebang[name], cjs ? '' : `import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);`].filter(Boolean).join('\n'),
     },
     plugins: [builtinsOnUse],
     logLevel: 'warning',
   });
   await chmod(outfile, 0o755);
+  if (cjs) {
+    await rm(`dist/${name}.js`, { force: true });
+    await symlink(`${name}.cjs`, `dist/${name}.js`);
+  }
 }

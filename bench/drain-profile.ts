@@ -15,9 +15,10 @@
 //
 // --node='...' adds flags after the bundle's own; --stderr passes rsxcc's stderr through;
 // --cpu-prof writes one .cpuprofile a run, --heap-snapshot one .heapsnapshot a run, taken when half
-// the backlog is acknowledged (both without /usr/bin/time). A bundle to compare must lie beside a
-// package.json of "type": "module", as dist/ does: elsewhere Node first tries it as CommonJS, which
-// costs ~4 MB and some milliseconds (bench/baseline.sh builds one in a worktree).
+// the backlog is acknowledged (both without /usr/bin/time). rsxcc's bundle is CommonJS and runs
+// from anywhere; an older, ESM one must lie beside a package.json of "type": "module", as dist/
+// does: elsewhere Node first tries it as CommonJS, which costs ~4 MB and some milliseconds
+// (bench/baseline.sh builds one in a worktree).
 // --continuous IDLE,LOAD,RATE measures rsxcc -c instead, as `npm run bench` does: RSS after IDLE
 // seconds idle (default 60), then the peak while RATE messages a second (500) arrive for LOAD (20).
 // --serve only runs the server (first --server and --n) and prints an rsxcc command line for it,

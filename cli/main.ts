@@ -19,15 +19,19 @@ const modes = {
 // optimising compiler past Sparkplug (TurboFan's code, paged in from the node binary, and its
 // compilations were ~8 MB of a drain's peak RSS, for no gain: the per-message work is regular
 // expressions, JSON.stringify and Node's streams, native code either way) and a young generation
-// that does not grow (to 16 MB a semi-space under a drain's garbage: ~4 MB more). Not on the
-// command line (the bundle's first line): there any V8 flag makes Node reject the code cache of
-// its own modules, 10-12 ms of every start. Both flags are read as V8 goes, so setting them now
-// holds from now on (README, "rsxcc"; bench/drain-profile.ts measures it).
+// that does not grow (to 16 MB a semi-space under a drain's garbage: ~4 MB more); and the
+// bytecode of what ran only to start and log in (options, TLS set-up, SASL) dropped at the first
+// full collection that finds it unused, not the fifth, which an idle client may never see: a
+// function run again is compiled again, in microseconds. Not on the command line (the bundle's
+// first line): there any V8 flag makes Node reject the code cache of its own modules, 10-12 ms of
+// every start. The flags are read as V8 goes, so setting them now holds from now on (README,
+// "rsxcc"; bench/drain-profile.ts measures it).
 let tuned: Promise<void> | undefined;
 async function tunedForWaiting<T>(session: T): Promise<T> {
   tuned ??= import('node:v8').then(({ setFlagsFromString }) => {
     setFlagsFromString('--max-opt=1');
     setFlagsFromString('--semi-space-growth-factor=1');
+    setFlagsFromString('--bytecode-old-age=1');
   });
   await tuned;
   return session;
@@ -96,4 +100,5 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-process.exit(await main(process.argv.slice(2)));
+// No top-level await: the bundle is CommonJS (build.mjs).
+void main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,7 +1,7 @@
 import { streamParser } from './parser.ts';
 
 // The xmpp.js packages a session is composed from, loaded when the first session opens (while DNS
-// and the CA file are read), so that a command that never connects never pays for them.
+// answers), so that a command that never connects never pays for them.
 export async function loadXmpp() {
   const [xml, core, tcp, middleware, streamFeatures, iqCaller, iqCallee, sasl, factory, bind, events] = await Promise.all([
     import('@xmpp/xml'),

@@ -64,7 +64,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const account = parseJid(options.jid, 'account JID');
   if (!account.local) throw new DataError(`invalid account JID ${JSON.stringify(options.jid)}: no local part`);
   const { domain } = account;
-  // The XMPP code loads while DNS and the CA file are read.
+  // The XMPP code loads while DNS answers.
   const [lib, trust, targets] = await Promise.all([loadXmpp(), trustAnchors(options), serverAddresses(domain, options.server, timeoutMs)]);
   const attempt = async (endpoint: Endpoint) => {
     const login = new Login(lib, options, { ...endpoint, account, trust, timeoutMs, progress });

@@ -1,5 +1,6 @@
 // Which certificate authorities TLS trusts: a CA file alone; else the default store (the system's,
 // as rsxcc is installed: see build.mjs) plus an extra CA file; else the default store alone.
+import { readFileSync } from 'node:fs';
 import type { SecureContext } from 'node:tls';
 import { defaultStoreWith } from './adapter.ts';
 import { ConfigError } from './errors.ts';
@@ -23,10 +24,9 @@ export interface TrustOptions {
 export async function trustAnchors(options: TrustOptions): Promise<Trust> {
   if (options.caFile !== undefined) return { ca: await readCa(options.caFile) };
   if (!options.extraCaFile) return {};
-  const { readFile } = await import('node:fs/promises');
   let pem: string;
   try {
-    pem = await readFile(options.extraCaFile, 'utf8');
+    pem = readText(options.extraCaFile);
   } catch (error) {
     options.onWarning?.(`ignoring extra CA certificates from ${options.extraCaFile}: ${(error as Error).message}`);
     return {};
@@ -34,11 +34,15 @@ export async function trustAnchors(options: TrustOptions): Promise<Trust> {
   return { secureContext: await defaultStoreWith(pem) };
 }
 
+// Read at once, as the password and config files are: an asynchronous read would start libuv's
+// four threads, for a client that needs none (node:fs/promises, besides, brings readline, fs
+// streams and watchers).
+const readText = (file: string) => readFileSync(file, 'utf8');
+
 async function readCa(caFile: string): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
   let text: string;
   try {
-    text = await readFile(caFile, 'utf8');
+    text = readText(caFile);
   } catch (error) {
     throw new ConfigError(`cannot read CA file ${caFile}: ${(error as Error).message}`);
   }

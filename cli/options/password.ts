@@ -37,9 +37,7 @@ export async function findPassword(line: CommandLine, account: ConfigSection, ji
   if (fromEnv) return { password: fromEnv, source: 'XMPP_PASSWORD' };
   const configured = configPassword(account, sources);
   if (configured) return configured;
-  if (sources.promptPassword) {
-    const password = await sources.promptPassword(`Password for ${jid}: `);
-    if (password !== '') return { password, source: 'prompt' };
-  }
+  const prompted = await sources.promptPassword?.(`Password for ${jid}: `);
+  if (prompted) return { password: prompted, source: 'prompt' };
   throw new UsageError(`no password for ${jid}: use XMPP_PASSWORD, -P FILE, the config file or a terminal`);
 }

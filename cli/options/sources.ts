@@ -6,7 +6,7 @@ export interface OptionSources {
   /** Reads a whole file as UTF-8; throws (any error) when it cannot. */
   readFile(path: string): string;
   /** Reads a password from the terminal without echo; undefined when there is no terminal. */
-  promptPassword?: (prompt: string) => Promise<string>;
+  promptPassword?: (prompt: string) => Promise<string | undefined>;
 }
 
 /** Reads a line from the terminal with echo off; Ctrl-C or Ctrl-D give up (empty password). */
@@ -41,6 +41,9 @@ export async function systemSources(): Promise<OptionSources> {
   return {
     env: process.env,
     readFile: (path) => readFileSync(path, 'utf8'),
-    promptPassword: process.stdin.isTTY ? promptWithoutEcho : undefined,
+    // Not process.stdin.isTTY: that opens stdin as a stream, and on a file (/dev/null for a
+    // service) Node's file stream brings readline, fs/promises and watchers with it. node:tty
+    // loads node:net: only once a password is to be asked for.
+    promptPassword: async (prompt) => ((await import('node:tty')).isatty(0) ? promptWithoutEcho(prompt) : undefined),
   };
 }
