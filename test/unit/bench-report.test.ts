@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatKb, formatMs, formatRatio, median, parseIntList, perSecond, procStatusKb, ratio, rotate } from '../../bench/stats.ts';
-import { markdownTable, perMessageUs, tableRows, type BenchResults, type DrainResult } from '../../bench/results.ts';
+import { markdownTable, tableRows, type BenchResults, type DrainResult } from '../../bench/results.ts';
+import { perMessageUs } from '../../bench/drain-rows.ts';
 import { benchPanels, chartSvg, niceMax } from '../../bench/chart.ts';
 
 test('median of odd and even counts, unsorted input untouched, NaN when empty', () => {
