@@ -69,11 +69,51 @@ async function ensureCert(dir: string, file: string, names: string[], made: stri
   made.push(`${file}.key`, `${file}.crt`, `${file}.pem`);
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * One maker at a time: `vagrant up` runs its trigger (`chatlab secrets`) for every machine at
+ * once, and two makers replacing the same certificate delete each other's files. The lock is a
+ * file made exclusively, holding its maker's pid; one whose maker is gone is taken over.
+ */
+async function exclusively<T>(dir: string, work: () => Promise<T>): Promise<T> {
+  const lock = path.join(dir, '.lock');
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+      if (holder > 0 && !alive(holder)) await rm(lock, { force: true });
+      else if (Date.now() > deadline) throw new Error(`${lock}: held by pid ${holder} for 120 s`);
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
 /** Makes whatever is missing; returns the names of what it made. */
 export async function ensureSecrets(lab: Lab, state: string): Promise<string[]> {
   const dir = secretsDir(state);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
+  return exclusively(dir, () => makeMissing(lab, state, dir));
+}
+
+async function makeMissing(lab: Lab, state: string, dir: string): Promise<string[]> {
   const made: string[] = [];
   if (await writeSecret(path.join(dir, 'erlang.cookie'), randomToken(32))) made.push('erlang.cookie');
   for (const account of lab.accounts) {

@@ -2,7 +2,7 @@
 // purposes federation needs, and a certificate made to an older profile is made again, alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -50,6 +50,21 @@ test('given a certificate made to an older profile, ensureSecrets makes that one
     assert.deepEqual(after.slice(0, 3), before.slice(0, 3), 'the CA, the cookie and the other certificate stay');
     assert.notEqual(after[3], before[3], 'the stale certificate is new');
     assert.deepEqual(await ensureSecrets(lab, state), [], 'and a further run makes nothing');
+  } finally {
+    await rm(state, { recursive: true, force: true });
+  }
+});
+
+test('given a certificate made to an older profile, when five makers run at once (vagrant up\'s trigger, once per machine), each succeeds and the certificate is made once', async () => {
+  const state = await mkdtemp(path.join(tmpdir(), 'chatlab-secrets-'));
+  try {
+    await ensureSecrets(lab, state);
+    const domain = spec.domains.prosody;
+    await writeFile(path.join(secretsDir(state), `${domain}.ext`), `subjectAltName=DNS:${domain}\nextendedKeyUsage=serverAuth\n`);
+    const made = await Promise.all(Array.from({ length: 5 }, () => ensureSecrets(lab, state)));
+    assert.deepEqual(made.flat().sort(), [`${domain}.crt`, `${domain}.key`, `${domain}.pem`], 'made by one of them, once');
+    assert.match(await extensions(path.join(secretsDir(state), `${domain}.crt`)), /TLS Web Client Authentication/);
+    assert.deepEqual(await readdir(secretsDir(state)).then((names) => names.filter((n) => n === '.lock' || n.endsWith('.csr'))), [], 'no lock or request left');
   } finally {
     await rm(state, { recursive: true, force: true });
   }
