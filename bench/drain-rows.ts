@@ -4,16 +4,21 @@ import { formatCount, formatKb, formatMs, formatRate, formatRatio, median, perSe
 import type { DrainResult, Row, SendResult, Tool } from './results.ts';
 import { baseline, overFloor, peer, versus, where, withNotes } from './row-parts.ts';
 
+/** Drains of the same lab: server, cluster size and storage. */
+const sameLab = (a: DrainResult, b: DrainResult) => a.server === b.server && a.nodes === b.nodes && a.storage === b.storage;
+
 export function drainRows(drains: DrainResult[], sends: SendResult[]): Row[] {
-  const find = (d: DrainResult, tool: Tool, waiting = d.waiting) =>
-    drains.find((other) => other.tool === tool && other.server === d.server && other.nodes === d.nodes && other.waiting === waiting && other.storage === d.storage);
+  const find = (d: DrainResult, tool: Tool, waiting = d.waiting) => drains.find((other) => other.tool === tool && other.waiting === waiting && sameLab(other, d));
   const ours = drains.filter((d) => d.tool === 'rsxcc');
   return ours.flatMap((d) => [
     ...(d.waiting === 0 ? [emptyDrainRow(d, find(d, baseline), sends)] : waitingRows(d, find(d, peer), find(d, baseline), find(d, 'rsxcc', 0))),
     // After the largest drain of a lab: what one more message costs each tool.
-    ...(d === ours.filter((o) => o.server === d.server && o.nodes === d.nodes && o.storage === d.storage).at(-1) ? perMessageRows(d, drains) : []),
+    ...(d === ours.filter((o) => sameLab(o, d)).at(-1) ? perMessageRows(d, drains) : []),
   ]);
 }
+
+/** The drains a slope is taken from: messages waiting, and every one shown. */
+const complete = (drains: DrainResult[]) => drains.filter((d) => d.waiting > 0 && d.shown === d.waiting).sort((a, b) => a.waiting - b.waiting);
 
 /**
  * Microseconds a message after login: the slope between the smallest and the largest drain with
@@ -21,15 +26,15 @@ export function drainRows(drains: DrainResult[], sends: SendResult[]): Row[] {
  * such drains.
  */
 export function perMessageUs(drains: DrainResult[]): number {
-  const sized = drains.filter((d) => d.waiting > 0 && d.shown === d.waiting).sort((a, b) => a.waiting - b.waiting);
+  const sized = complete(drains);
   if (sized.length < 2) return Number.NaN;
   const [small, large] = [sized[0]!, sized.at(-1)!];
   return ((drainMs(large) - drainMs(small)) * 1000) / (large.waiting - small.waiting);
 }
 
 function perMessageRows(ours: DrainResult, drains: DrainResult[]): Row[] {
-  const same = (tool: Tool) => drains.filter((d) => d.tool === tool && d.server === ours.server && d.nodes === ours.nodes && d.storage === ours.storage);
-  const sizes = same('rsxcc').filter((d) => d.waiting > 0).map((d) => d.waiting);
+  const same = (tool: Tool) => drains.filter((d) => d.tool === tool && sameLab(d, ours));
+  const sizes = complete(same('rsxcc')).map((d) => d.waiting);
   if (sizes.length < 2) return [];
   const [us, theirs] = [perMessageUs(same('rsxcc')), perMessageUs(same(peer))];
   const format = (value: number) => (Number.isFinite(value) ? `${value.toFixed(1)} µs` : 'n/a');
