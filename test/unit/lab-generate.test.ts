@@ -159,6 +159,9 @@ test("a dead session's unacknowledged messages are routed again, never bounced, 
   }
   assert.match(fileOf(files, 'prosody/prosody.cfg.lua'), /"chatlab_unacked";/);
   assert.match(fileOf(files, 'prosody/mod_chatlab_unacked.lua'), /module:hook\("delivery\/failure", function\(event\)[\s\S]+message\/offline\/handle[\s\S]+end, 1\);/);
+  // Lua's own collector pacing (Prosody's 105% walks every queue almost without pause) and no Nagle (40 ms a login).
+  assert.match(fileOf(files, 'prosody/prosody.cfg.lua'), /^gc = \{ mode = "incremental"; threshold = 200; speed = 100 \}$/m);
+  assert.match(fileOf(files, 'prosody/prosody.cfg.lua'), /^network_settings = \{ nagle = false \}$/m);
   // The ring mod_smacks would allocate whole is replaced before mod_smacks's filter (-999) queues into it.
   assert.match(fileOf(files, 'prosody/prosody.cfg.lua'), /"chatlab_unacked";[^\n]*\n\s+"chatlab_smacks_queue";/);
   const ring = fileOf(files, 'prosody/mod_chatlab_smacks_queue.lua');
