@@ -119,6 +119,8 @@ const OWN_COMMANDS: [string, string, Step[]][] = [
   ['named-checkzone', 'bind9-utils', ['role:haproxy', 'test']],
   ['named', 'bind9', ['role:haproxy']],
   ['prosodyctl', 'prosody', ['role:prosody', 'test']],
+  // lua5.4 is a dependency of prosody; the ring's test runs Prosody's own Lua libraries with it.
+  ['lua5.4', 'prosody', ['test']],
   // mariadb-client and mariadb-server depend on the -core packages that own these three.
   ['mariadb', 'mariadb-client', ['role:prosody', 'role:ejabberd', 'role:db']],
   ['mariadb-admin', 'mariadb-server', ['role:prosody', 'role:db']],

@@ -21,8 +21,11 @@ EOF
 apt-get update -q
 # shellcheck disable=SC2086 # word splitting is how the package lists arrive
 apt-get install -y -q --no-install-recommends $BOX_SYSTEM_PACKAGES
+# Without Recommends, as the roles' provisioning installs them (provision/shell/common.sh): prosody
+# recommends lua-unbound, whose libunbound answers NXDOMAIN for all of .test, and Prosody then
+# finds no server for the lab's other domain (provision/roles.ts).
 # shellcheck disable=SC2086
-apt-get install -y -q $BOX_LAB_PACKAGES
+apt-get install -y -q --no-install-recommends $BOX_LAB_PACKAGES
 
 echo "UUID=$BOX_ROOT_UUID / ext4 errors=remount-ro 0 1" > /etc/fstab
 echo chatlab-box > /etc/hostname

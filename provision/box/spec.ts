@@ -28,8 +28,8 @@ export const PARTITION_START_SECTOR = 2048;
 export const ROOT_LABEL = 'chatlab-root';
 
 /** The lab's own software: every package a role's provisioning script ensures (one list, in
- *  provision/roles.ts), installed the way those scripts would (apt's default, with Recommends),
- *  so a guest needs no mirror. */
+ *  provision/roles.ts), installed the way those scripts would (without Recommends: the guest
+ *  script), so a guest needs no mirror. */
 export const LAB_PACKAGES: readonly string[] = [
   ...new Set([...Object.entries(ROLE_PACKAGES).filter(([role]) => role !== 'client').flatMap(([, p]) => p), 'openssl']),
 ].sort();

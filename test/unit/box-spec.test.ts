@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { GUEST_SCRIPT } from '../../provision/box/image.ts';
 import { LAB_PACKAGES, boxInputs, cacheDecision, inputsHash } from '../../provision/box/spec.ts';
 
 test('the hash is stable and ignores package order', () => {
@@ -23,6 +25,13 @@ test('the lab packages are all baked in', () => {
   for (const p of ['prosody', 'lua-dbi-mysql', 'mariadb-server', 'ejabberd', 'haproxy', 'bind9', 'bind9-utils', 'openssl']) {
     assert.ok((LAB_PACKAGES as readonly string[]).includes(p), p);
   }
+});
+
+test('the box installs no Recommends, as the provisioning scripts do: lua-unbound would break s2s', () => {
+  const installs = readFileSync(GUEST_SCRIPT, 'utf8').split('\n').filter((line) => /^\s*apt-get install/.test(line));
+  assert.equal(installs.length, 2, 'the system and the lab package lists');
+  for (const line of installs) assert.match(line, /--no-install-recommends/, line);
+  assert.ok(!(LAB_PACKAGES as readonly string[]).includes('lua-unbound'));
 });
 
 test('cache decision: reuse only a finished box built from the same inputs', () => {
