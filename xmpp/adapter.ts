@@ -1,7 +1,9 @@
 // The only uses of non-public surfaces of dependencies, each because no public one exists.
 import type { Client } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
+import net from 'node:net';
 import type { SecureContext } from 'node:tls';
+import { ipVersion } from './ip.ts';
 
 /**
  * Puts a new socket under the running stream (after STARTTLS). xmpp.js 0.14 has no public call for
@@ -44,4 +46,13 @@ export async function defaultStoreWith(pem: string): Promise<SecureContext> {
   const secureContext = createSecureContext();
   (secureContext.context as { addCACert(pem: string): void }).addCACert(pem);
   return secureContext;
+}
+
+/**
+ * Makes Node's TLS ask ipVersion (ip.ts) whether the server's name is an address: tls.connect()
+ * and tls.checkServerIdentity() read `net.isIP` from the module object each time they run, and
+ * Node offers no option for either. The answers are net.isIP's own.
+ */
+export function answerIsIpFast(): void {
+  if (net.isIP !== ipVersion) (net as { isIP: (input: string) => number }).isIP = ipVersion;
 }

@@ -1,8 +1,8 @@
 // Where to connect: an explicit host, else SRV _xmpp-client._tcp (RFC 6120 3.2.1), else the domain
 // itself on 5222 (3.2.2); each name's addresses in turn, until one is reachable. No host-meta.
-import { isIP } from 'node:net';
 import { bounded } from './bounded.ts';
 import { classify, UnavailableError, UnreachableError } from './errors.ts';
+import { ipVersion } from './ip.ts';
 
 export interface ServerAddress {
   host: string;
@@ -38,7 +38,7 @@ const systemDns: Dns = {
     return new Resolver({ timeout: Math.min(timeoutMs, 3000), tries: 2 }).resolveSrv(name);
   },
   async lookup(host) {
-    if (isIP(host)) return [host];
+    if (ipVersion(host)) return [host];
     const { lookup } = await import('node:dns/promises');
     return (await lookup(host, { all: true })).map((entry) => entry.address);
   },

@@ -6,7 +6,7 @@ import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { Client } from '@xmpp/client-core';
 import type { MiddlewareStack } from '@xmpp/middleware';
 import type xmlFactory from '@xmpp/xml';
-import { attachSocket } from './adapter.ts';
+import { answerIsIpFast, attachSocket } from './adapter.ts';
 import { UnavailableError } from './errors.ts';
 import type { Trust } from './trust.ts';
 
@@ -70,6 +70,7 @@ class SecureSocket extends EventEmitter {
 
 /** The real upgrade: TLS over the entity's TCP socket, which then carries the stream. */
 export async function upgradeToTls(entity: Client, tls: ConnectionOptions): Promise<TLSSocket> {
+  answerIsIpFast();
   const socket = connect({ socket: entity.socket as unknown as Duplex, ...tls });
   await once(socket, 'secureConnect');
   // As @xmpp/tls does: a pause before the stream header over TLS 1.3 works around Openfire
