@@ -76,7 +76,7 @@ function waitingRows(ours: DrainResult, theirs: DrainResult | undefined, before:
   const rss = (d: DrainResult | undefined) => d?.peakRssKb ?? Number.NaN;
   return [
     {
-      what: `unread, ${formatCount(ours.waiting)} waiting: time, throughput`,
+      what: `unread, ${formatCount(ours.waiting)} waiting: time, throughput (median of ${ours.wallMs.length})`,
       where: place,
       ours: figure(ours),
       peer: figure(theirs),

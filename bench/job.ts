@@ -26,7 +26,7 @@ export type SendTarget = { kind: 'local' | 'remote'; jid: string } | { kind: 'ro
 
 export type Job =
   | (Common & { phase: 'send'; runs: number; target: SendTarget })
-  | (Common & { phase: 'drain'; waiting: number[]; emptyRuns: number; withPeer: boolean })
+  | (Common & { phase: 'drain'; waiting: number[]; emptyRuns: number; drainRuns: number; withPeer: boolean })
   | (Common & { phase: 'listen'; idleS: number; loadS: number; rate: number })
   | (Common & { phase: 'respond'; idleS: number; requests: number; limitS: number });
 

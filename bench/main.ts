@@ -33,6 +33,8 @@ function config(env: NodeJS.ProcessEnv) {
     unread: list('BENCH_UNREAD', quick ? [0, 200] : [0, 1000, 10000]),
     /** Runs of show-unread with nothing waiting (the start-up-bound case). */
     emptyRuns: int('BENCH_EMPTY_RUNS', quick ? 3 : 5),
+    /** Rounds of show-unread with messages waiting, the tools in turn (the queue filled again for each). */
+    drainRuns: int('BENCH_DRAIN_RUNS', quick ? 3 : 5),
     /** Messages waiting in the scaling runs (other cluster sizes). */
     scaleWaiting: int('BENCH_SCALE_WAITING', quick ? 200 : 1000),
     idleS: int('BENCH_IDLE_S', quick ? 10 : 60),
@@ -147,7 +149,7 @@ async function measureLab(lab: BenchLab, cfg: Config, results: BenchResults, nod
   const status = await lab.status();
   const accounts = await lab.registerAccounts(status);
   const servers: Server[] = isMain ? ['ejabberd', 'prosody'] : ['ejabberd'];
-  let mnesiaAfter: { common: Omit<Job, 'phase'>; waiting: number } | undefined;
+  let mnesiaAfter: { common: Omit<Job, 'phase'>; waiting: number; drainRuns: number } | undefined;
   for (const server of servers) {
     const { domain, address } = serverTarget(status, server);
     const common = { server, nodes, address, caFile: status.caFile, rsxcc: resolve('dist/rsxcc.js'), baseline: cfg.baseline, accounts: accounts[domain]! };
@@ -171,9 +173,10 @@ async function measureLab(lab: BenchLab, cfg: Config, results: BenchResults, nod
     await attempt('unread', async () => {
       const waiting = isMain ? cfg.unread : [cfg.scaleWaiting];
       log(`unread: ${waiting.join(', ')} waiting via ${server} (${nodes} node(s))`);
-      results.drain.push(...(await inClient<BenchResults['drain']>(lab, { ...common, phase: 'drain', waiting, emptyRuns: cfg.emptyRuns, withPeer: true }, 1_200_000)));
+      const job: Job = { ...common, phase: 'drain', waiting, emptyRuns: cfg.emptyRuns, drainRuns: cfg.drainRuns, withPeer: true };
+      results.drain.push(...(await inClient<BenchResults['drain']>(lab, job, drainLimitMs(cfg.drainRuns))));
     });
-    if (isMain && server === 'ejabberd') mnesiaAfter = { common, waiting: Math.max(...cfg.unread) };
+    if (isMain && server === 'ejabberd') mnesiaAfter = { common, waiting: Math.max(...cfg.unread), drainRuns: cfg.drainRuns };
     if (isMain) {
       await attempt('capacity', async () => void capacity.push(await capacityRun(cfg, server)));
       await attempt('continuous', async () => {
@@ -191,16 +194,19 @@ async function measureLab(lab: BenchLab, cfg: Config, results: BenchResults, nod
   if (mnesiaAfter) await drainOnMnesia(lab, results, nodes, mnesiaAfter, save);
 }
 
+/** The bound on one drain phase: filling 10,000 takes ~40 s a tool on ejabberd, slower on a loaded machine. */
+const drainLimitMs = (drainRuns: number) => 600_000 + drainRuns * 360_000;
+
 /** The same drain on Mnesia, in the same run: what the database costs (or saves) a reader. */
-async function drainOnMnesia(lab: BenchLab, results: BenchResults, nodes: number, drain: { common: Omit<Job, 'phase'>; waiting: number }, save: () => void) {
-  const { common, waiting } = drain;
+async function drainOnMnesia(lab: BenchLab, results: BenchResults, nodes: number, drain: { common: Omit<Job, 'phase'>; waiting: number; drainRuns: number }, save: () => void) {
+  const { common, waiting, drainRuns } = drain;
   try {
     await lab.down();
     await lab.up(nodes, 'mnesia');
     const onMnesia = await lab.registerAccounts(await lab.status());
     log(`unread: ${waiting} waiting via ejabberd on Mnesia (${nodes} node(s))`);
-    const job: Job = { ...common, accounts: onMnesia[common.accounts.drain.jid.split('@')[1]!]!, phase: 'drain', waiting: [waiting], emptyRuns: 0, withPeer: true };
-    const rows = await inClient<BenchResults['drain']>(lab, job, 1_200_000);
+    const job: Job = { ...common, accounts: onMnesia[common.accounts.drain.jid.split('@')[1]!]!, phase: 'drain', waiting: [waiting], emptyRuns: 0, drainRuns, withPeer: true };
+    const rows = await inClient<BenchResults['drain']>(lab, job, drainLimitMs(drainRuns));
     results.drain.push(...rows.map((r) => ({ ...r, storage: 'mnesia' as const })));
   } catch (error) {
     results.notes.push(`unread on Mnesia with ${nodes} ejabberd node(s) failed: ${(error as Error).message}`);

@@ -61,22 +61,24 @@ export async function drainPhase(job: Job & { phase: 'drain' }): Promise<DrainRe
   await readUnread(job, job.accounts.drain);
   for (const waiting of job.waiting) {
     const tools: Tool[] = [...rsxccBuilds(job), ...(waiting > 0 && job.withPeer ? ['go-sendxmpp' as const] : [])];
-    for (const tool of tools) {
-      const runs = waiting === 0 ? job.emptyRuns : 1;
-      const result: DrainResult = { server: job.server, nodes: job.nodes, tool, waiting, wallMs: [], shown: 0, peakRssKb: 0, floorRssKb };
-      for (let run = 0; run < runs; run++) {
-        const marker = `${tag}-${tool}-${waiting}-${run}`;
+    const rows = tools.map((tool): DrainResult => ({ server: job.server, nodes: job.nodes, tool, waiting, wallMs: [], shown: waiting, peakRssKb: 0, floorRssKb }));
+    // In turn, the order reversed every other round, so that a machine getting busier or quieter
+    // weighs on every tool alike.
+    const rounds = waiting === 0 ? job.emptyRuns : job.drainRuns;
+    for (let round = 0; round < rounds; round++) {
+      for (const row of round % 2 ? [...rows].reverse() : rows) {
+        const marker = `${tag}-${row.tool}-${waiting}-${round}`;
         await fill(job, job.accounts.drain, waiting, marker);
-        const { ms, shown, rssKb } = await (tool === 'go-sendxmpp' ? drainPeer(job, waiting, marker) : drainRsxcc(job, tool, waiting, marker));
-        result.wallMs.push(ms);
-        result.shown = shown;
-        result.peakRssKb = Math.max(result.peakRssKb, rssKb);
+        const { ms, shown, rssKb } = await (row.tool === 'go-sendxmpp' ? drainPeer(job, waiting, marker) : drainRsxcc(job, row.tool, waiting, marker));
+        row.wallMs.push(ms);
+        row.shown = Math.min(row.shown, shown);
+        row.peakRssKb = Math.max(row.peakRssKb, rssKb);
+        log(`unread via ${job.server}, ${waiting} waiting, ${row.tool}, round ${round + 1} of ${rounds}: ${shown} shown, ${Math.round(ms)} ms`);
+        // Whatever the peer left unread (it stopped early) must not count for the next tool.
+        if (shown < waiting) await readUnread(job, job.accounts.drain);
       }
-      log(`unread via ${job.server}, ${waiting} waiting, ${tool}: ${result.shown} shown, ${Math.round(result.wallMs.at(-1)!)} ms`);
-      results.push(result);
-      // Whatever the peer left unread (it stopped early) must not count for the next tool.
-      if (result.shown < waiting) await readUnread(job, job.accounts.drain);
     }
+    results.push(...rows);
   }
   return results;
 }
