@@ -1,6 +1,7 @@
 // Turns received message stanzas into lines on stdout: text for people, JSON lines for programs.
 // Results go to stdout and nowhere else; progress and errors belong to stderr.
 import type { Element } from '@xmpp/xml';
+import { isoUtc } from '../xmpp/utc.ts';
 
 export interface ReceivedMessage {
   from: string;
@@ -21,7 +22,7 @@ export interface ReceivedMessage {
 const NS_DELAY = 'urn:xmpp:delay';
 
 /** The message a person would want to see, or undefined for stanzas with no body (chat states, receipts). */
-export function readMessage(stanza: Element, arrival: Date): ReceivedMessage | undefined {
+export function readMessage(stanza: Element, arrivalMs: number): ReceivedMessage | undefined {
   if (stanza.name !== 'message') return undefined;
   // One pass over the children (the first of each name, as getChild finds it): a drain reads
   // every stanza.
@@ -36,8 +37,7 @@ export function readMessage(stanza: Element, arrival: Date): ReceivedMessage | u
     else if (name === 'delay' && !delay && child.getNS() === NS_DELAY) delay = child;
   }
   if (body === null) return undefined;
-  const delayedAt = delay ? new Date(String(delay.attrs.stamp)) : undefined;
-  const stamp = delayedAt && !Number.isNaN(delayedAt.getTime()) ? delayedAt : arrival;
+  const delayedMs = delay ? Date.parse(String(delay.attrs.stamp)) : Number.NaN;
   const from = String(stanza.attrs.from ?? '');
   const groupchat = stanza.attrs.type === 'groupchat';
   const slash = from.indexOf('/');
@@ -48,7 +48,7 @@ export function readMessage(stanza: Element, arrival: Date): ReceivedMessage | u
     id: stanza.attrs.id === undefined ? null : String(stanza.attrs.id),
     subject,
     body,
-    stamp: stamp.toISOString(),
+    stamp: isoUtc(Number.isNaN(delayedMs) ? arrivalMs : delayedMs),
     delayed: delay !== undefined,
     // The room itself (a service message) has no nick.
     room: groupchat ? (slash === -1 ? from : from.slice(0, slash)) : null,

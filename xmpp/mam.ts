@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import { NotSupportedError, UnavailableError } from './errors.ts';
 import type { Session } from './session.ts';
+import { isoUtc } from './utc.ts';
 
 export const NS_MAM = 'urn:xmpp:mam:2';
 const NS_RSM = 'http://jabber.org/protocol/rsm';
@@ -43,7 +44,7 @@ export async function requireArchive(session: Session, jid: string): Promise<voi
 }
 
 /** XEP-0082 without the milliseconds when there are none: the form servers parse most surely. */
-const timestamp = (date: Date) => date.toISOString().replace('.000Z', 'Z');
+const timestamp = (date: Date) => isoUtc(date.getTime()).replace('.000Z', 'Z');
 
 function field(name: string, value: string): Element {
   return xml('field', { var: name }, xml('value', {}, value));

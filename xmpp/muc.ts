@@ -15,6 +15,7 @@ import {
 import { NS_PING } from './login.ts';
 import type { Session } from './session.ts';
 import type { StanzaWaiters } from './stanza-waiters.ts';
+import { isoUtc } from './utc.ts';
 
 export const NS_MUC = 'http://jabber.org/protocol/muc';
 const NS_MUC_USER = `${NS_MUC}#user`;
@@ -97,7 +98,7 @@ function isReflection(stanza: Element, id: string): boolean {
 }
 
 function historyElement(history: History): Element {
-  if ('since' in history) return xml('history', { since: history.since.toISOString().replace(/\.\d+Z$/, 'Z') });
+  if ('since' in history) return xml('history', { since: isoUtc(history.since.getTime()).replace(/\.\d+Z$/, 'Z') });
   return xml('history', { maxstanzas: String(history.maxstanzas) });
 }
 

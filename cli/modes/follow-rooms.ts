@@ -106,7 +106,7 @@ export class RoomFollower implements Followed {
         if (room.shown(keys)) return this.options.progress(`${room.room}: dropped a message shown already`);
         // What the inbox hands back (the Pending of the line's write) counts the message.
         const outcome = await inner.onStanza?.(stanza);
-        room.remember(keys, Date.parse(readMessage(stanza, new Date())!.stamp));
+        room.remember(keys, Date.parse(readMessage(stanza, Date.now())!.stamp));
         return outcome;
       },
     };

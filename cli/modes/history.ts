@@ -5,6 +5,7 @@
 import { bareJid, fullJid, parseJid } from '../../xmpp/jid.ts';
 import { ArchiveReader, requireArchive, type ArchivedMessage } from '../../xmpp/mam.ts';
 import type { OpenSession, Session } from '../../xmpp/session.ts';
+import { isoUtc } from '../../xmpp/utc.ts';
 import type { Diagnostics } from '../debug.ts';
 import type { HistoryFilter } from '../options/archive.ts';
 import type { OutputFormat, Options } from '../options/resolve.ts';
@@ -18,10 +19,10 @@ export interface ArchiveEntry {
 }
 
 /** The entry for an archived message, or undefined for one with no body (a chat state, a receipt). */
-export function readEntry(item: ArchivedMessage, arrival: Date): ArchiveEntry | undefined {
-  const message = readMessage(item.message, arrival);
+export function readEntry(item: ArchivedMessage, arrivalMs: number): ArchiveEntry | undefined {
+  const message = readMessage(item.message, arrivalMs);
   if (!message) return undefined;
-  return { archiveId: item.id, message: { ...message, stamp: item.stamp?.toISOString() ?? message.stamp } };
+  return { archiveId: item.id, message: { ...message, stamp: item.stamp ? isoUtc(item.stamp.getTime()) : message.stamp } };
 }
 
 // Text shows both ends: the account's own archive holds what it sent as well as what it received.
@@ -35,7 +36,7 @@ const formats: Record<OutputFormat, (entry: ArchiveEntry) => string> = {
 /** Writes each archived message to `stream` in `format`; resolves once the kernel has the line. */
 export function archivePrinter(stream: NodeJS.WritableStream, format: OutputFormat): (item: ArchivedMessage) => Promise<void> {
   return async (item) => {
-    const entry = readEntry(item, new Date());
+    const entry = readEntry(item, Date.now());
     if (entry) await writeOut(stream, formats[format](entry));
   };
 }

@@ -93,7 +93,7 @@ export async function ask(session: Session, exchange: Exchange, body: string, wa
   throwFailures(await sendMessages(session, exchange.report, [parseJid(exchange.recipient)], { body, kind: 'chat', thread: exchange.thread }, progress));
   progress(`waiting up to ${waitMs / 1000} s for the reply (thread ${exchange.thread})`);
   const reply = await exchange.replyWithin(waitMs, session.ended);
-  return readMessage(reply, new Date())!;
+  return readMessage(reply, Date.now())!;
 }
 
 export async function run(open: OpenSession, options: Options, diag: Diagnostics): Promise<void> {

@@ -50,7 +50,7 @@ export class Inbox {
   };
 
   private take(stanza: Element): undefined | Pending {
-    const message = readMessage(stanza, new Date(this.lastArrival));
+    const message = readMessage(stanza, this.lastArrival);
     const node = stanza.getChild('offline', NS_OFFLINE)?.getChild('item')?.attrs.node;
     if (!message) {
       if (node !== undefined) this.doneNodes.push(node);
