@@ -8,13 +8,10 @@ const DAY_MS = 86_400_000;
 const FIRST_MS = -62_167_219_200_000;
 const END_MS = 253_402_300_800_000;
 
-const pad = (value: number, width: number) => String(value).padStart(width, '0');
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
 
-/** `new Date(ms).toISOString()`, the same text (and the same RangeError for an invalid time). */
-export function isoUtc(ms: number): string {
-  if (!(ms >= FIRST_MS && ms < END_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
-  const days = Math.floor(ms / DAY_MS);
-  let rest = ms - days * DAY_MS;
+/** `YYYY-MM-DDT` of a day counted from 1970-01-01. */
+function dayPrefix(days: number): string {
   const z = days + 719_468; // days since 0000-03-01
   const era = Math.floor(z / 146_097);
   const dayOfEra = z - era * 146_097;
@@ -24,11 +21,23 @@ export function isoUtc(ms: number): string {
   const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
   const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
   const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  const hours = Math.floor(rest / 3_600_000);
-  rest -= hours * 3_600_000;
-  const minutes = Math.floor(rest / 60_000);
-  rest -= minutes * 60_000;
-  const seconds = Math.floor(rest / 1000);
-  const millis = rest - seconds * 1000;
-  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hours, 2)}:${pad(minutes, 2)}:${pad(seconds, 2)}.${pad(millis, 3)}Z`;
+  return `${String(year).padStart(4, '0')}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T`;
+}
+
+// A drain's stamps mostly fall on one day.
+let lastDay = Number.NaN;
+let lastPrefix = '';
+
+/** `new Date(ms).toISOString()`, the same text (and the same RangeError for an invalid time). */
+export function isoUtc(ms: number): string {
+  if (!(ms >= FIRST_MS && ms < END_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const days = Math.floor(ms / DAY_MS);
+  if (days !== lastDay) {
+    lastPrefix = dayPrefix(days);
+    lastDay = days;
+  }
+  const inDay = ms - days * DAY_MS;
+  const seconds = Math.floor(inDay / 1000);
+  const millis = inDay - seconds * 1000;
+  return `${lastPrefix}${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
 }
