@@ -37,16 +37,18 @@ export async function finish(child: ChildProcess, limitMs: number, what: string)
 }
 
 /** Counts the lines of a child's stdout that contain `marker`, calling `onLine` for each. */
-export function countLines(child: ChildProcess, marker: string, onLine: (line: string) => void = () => {}): { count: () => number; last: () => number } {
+export function countLines(child: ChildProcess, marker: string, onLine: (line: string) => void = () => {}): { count: () => number; first: () => number; last: () => number } {
   let count = 0;
+  let first = 0;
   let last = 0;
   createInterface({ input: child.stdout! }).on('line', (line) => {
     if (!line.includes(marker)) return;
     count += 1;
     last = performance.now();
+    if (count === 1) first = last;
     onLine(line);
   });
-  return { count: () => count, last: () => last };
+  return { count: () => count, first: () => first, last: () => last };
 }
 
 /** The larger of `known` and the child's current RSS figure; the child may have just exited. */

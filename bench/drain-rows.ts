@@ -84,6 +84,7 @@ function waitingRows(ours: DrainResult, theirs: DrainResult | undefined, before:
       target: ours.waiting >= 10_000 ? '<= 1.00x' : ours.waiting >= 1000 ? '<= 1.20x' : '',
       ...(before && versus(figure(before), drainMs(ours), drainMs(before))),
     },
+    ...fixedCostRows(ours, theirs, place),
     {
       what: `unread, ${formatCount(ours.waiting)} waiting: peak RSS`,
       where: place,
@@ -92,6 +93,26 @@ function waitingRows(ours: DrainResult, theirs: DrainResult | undefined, before:
       ratio: formatRatio(ratio(ours.peakRssKb, rss(theirs))),
       target: ours.waiting >= 10_000 ? '<= `node -e 0` + 12 MB' : '',
       ...(before && versus(formatKb(before.peakRssKb), ours.peakRssKb, before.peakRssKb)),
+    },
+  ];
+}
+
+/**
+ * Where a drain's fixed costs are: start to the first message (start-up, login, the server's
+ * fetch) and, for rsxcc, the last message to exit (acknowledging, the final ping, closing, Node's
+ * exit); go-sendxmpp is timed to its last line. Absent from results of benches before them.
+ */
+function fixedCostRows(ours: DrainResult, theirs: DrainResult | undefined, place: string): Row[] {
+  if (!ours.firstMs?.length) return [];
+  const first = (d: DrainResult | undefined) => median(d?.firstMs ?? []);
+  return [
+    {
+      what: `unread, ${formatCount(ours.waiting)} waiting: start to the first message; the last message to exit`,
+      where: place,
+      ours: `${formatMs(first(ours))}; ${formatMs(median(ours.tailMs ?? []))}`,
+      peer: theirs?.firstMs?.length ? `${formatMs(first(theirs))}; timed to its last line` : 'n/a',
+      ratio: formatRatio(ratio(first(ours), first(theirs))),
+      target: '',
     },
   ];
 }

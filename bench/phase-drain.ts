@@ -11,6 +11,10 @@ import { peerArgs, readUnread, rsxccArgs, rsxccBuilds, type Rsxcc } from './tool
 
 interface Drained {
   ms: number;
+  /** Start to the first message printed. */
+  firstMs: number;
+  /** The last message printed to exit (rsxcc: acknowledging, the final ping, closing, Node's exit). */
+  tailMs: number;
   shown: number;
   rssKb: number;
 }
@@ -24,8 +28,9 @@ async function drainRsxcc(job: Common, build: Rsxcc, waiting: number, marker: st
     const child = start('/usr/bin/time', ['-f', '%M', '-o', rssFile, ...rsxccArgs(job, build, job.accounts.drain, '-s', '-o', 'json', '-T', '120')], job);
     const lines = countLines(child, marker);
     await finish(child, 300_000, `${build} -s with ${waiting} waiting`);
-    const ms = performance.now() - t0;
-    return { ms, shown: lines.count(), rssKb: Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) };
+    const end = performance.now();
+    const rssKb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+    return { ms: end - t0, firstMs: lines.first() - t0, tailMs: end - lines.last(), shown: lines.count(), rssKb };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -52,7 +57,7 @@ async function drainPeer(job: Common, waiting: number, marker: string): Promise<
     child.kill('SIGKILL');
   }
   if (lines.count() === 0) throw new Error(`go-sendxmpp -l showed nothing: ${stderr.trim().slice(-500)}`);
-  return { ms: lines.last() - t0, shown: lines.count(), rssKb };
+  return { ms: lines.last() - t0, firstMs: lines.first() - t0, tailMs: 0, shown: lines.count(), rssKb };
 }
 
 export async function drainPhase(job: Job & { phase: 'drain' }): Promise<DrainResult[]> {
@@ -61,7 +66,7 @@ export async function drainPhase(job: Job & { phase: 'drain' }): Promise<DrainRe
   await readUnread(job, job.accounts.drain);
   for (const waiting of job.waiting) {
     const tools: Tool[] = [...rsxccBuilds(job), ...(waiting > 0 && job.withPeer ? ['go-sendxmpp' as const] : [])];
-    const rows = tools.map((tool): DrainResult => ({ server: job.server, nodes: job.nodes, tool, waiting, wallMs: [], shown: waiting, peakRssKb: 0, floorRssKb }));
+    const rows = tools.map((tool): DrainResult => ({ server: job.server, nodes: job.nodes, tool, waiting, wallMs: [], firstMs: [], tailMs: [], shown: waiting, peakRssKb: 0, floorRssKb }));
     // In turn, the order reversed every other round, so that a machine getting busier or quieter
     // weighs on every tool alike.
     const rounds = waiting === 0 ? job.emptyRuns : job.drainRuns;
@@ -69,8 +74,12 @@ export async function drainPhase(job: Job & { phase: 'drain' }): Promise<DrainRe
       for (const row of round % 2 ? [...rows].reverse() : rows) {
         const marker = `${tag}-${row.tool}-${waiting}-${round}`;
         await fill(job, job.accounts.drain, waiting, marker);
-        const { ms, shown, rssKb } = await (row.tool === 'go-sendxmpp' ? drainPeer(job, waiting, marker) : drainRsxcc(job, row.tool, waiting, marker));
+        const { ms, firstMs, tailMs, shown, rssKb } = await (row.tool === 'go-sendxmpp' ? drainPeer(job, waiting, marker) : drainRsxcc(job, row.tool, waiting, marker));
         row.wallMs.push(ms);
+        if (shown > 0) {
+          row.firstMs!.push(firstMs);
+          row.tailMs!.push(tailMs);
+        }
         row.shown = Math.min(row.shown, shown);
         row.peakRssKb = Math.max(row.peakRssKb, rssKb);
         log(`unread via ${job.server}, ${waiting} waiting, ${row.tool}, round ${round + 1} of ${rounds}: ${shown} shown, ${Math.round(ms)} ms`);

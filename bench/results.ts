@@ -31,6 +31,9 @@ export interface DrainResult {
   waiting: number;
   /** Start to exit (rsxcc), start to the last message printed (go-sendxmpp never exits by itself). */
   wallMs: number[];
+  /** Start to the first message printed, and the last message to exit (0 for go-sendxmpp): where the fixed costs are. */
+  firstMs?: number[];
+  tailMs?: number[];
   shown: number;
   peakRssKb: number;
   /** `node -e 0`'s peak RSS on the same host in the same job: the memory any Node CLI starts from. */

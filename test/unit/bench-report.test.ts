@@ -185,3 +185,15 @@ test('the chart has a send panel and a drain panel with one bar per tool and gro
   assert.equal(svg.match(/<rect [^>]*fill="#1f77b4"><title>/g)?.length, 2);
   assert.match(svg, /go-sendxmpp/);
 });
+
+test('given drains timed to their first message and from their last, the table says where the fixed costs are; older results have no such row', () => {
+  const timed: BenchResults = {
+    ...sample,
+    drain: sample.drain.map((d) =>
+      d.waiting === 0 ? d : { ...d, firstMs: d.tool === 'rsxcc' ? [150, 110, 130] : [70, 90, 80], tailMs: d.tool === 'rsxcc' ? [9, 12, 10] : [0, 0, 0] },
+    ),
+  };
+  const row = tableRows(timed).find((r) => r.what.startsWith('unread, 1,000 waiting: start to the first message'))!;
+  assert.deepEqual([row.ours, row.peer, row.ratio], ['130 ms; 10 ms', '80 ms; timed to its last line', '1.63x']);
+  assert.equal(tableRows(sample).filter((r) => r.what.includes('start to the first message')).length, 0);
+});
