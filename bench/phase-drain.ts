@@ -13,8 +13,8 @@ interface Drained {
   ms: number;
   /** Start to the first message printed. */
   firstMs: number;
-  /** The last message printed to exit (rsxcc: acknowledging, the final ping, closing, Node's exit). */
-  tailMs: number;
+  /** rsxcc's last message printed to exit (acknowledging, the final ping, closing, Node's exit); go-sendxmpp is killed at its last line. */
+  tailMs?: number;
   shown: number;
   rssKb: number;
 }
@@ -57,7 +57,7 @@ async function drainPeer(job: Common, waiting: number, marker: string): Promise<
     child.kill('SIGKILL');
   }
   if (lines.count() === 0) throw new Error(`go-sendxmpp -l showed nothing: ${stderr.trim().slice(-500)}`);
-  return { ms: lines.last() - t0, firstMs: lines.first() - t0, tailMs: 0, shown: lines.count(), rssKb };
+  return { ms: lines.last() - t0, firstMs: lines.first() - t0, shown: lines.count(), rssKb };
 }
 
 export async function drainPhase(job: Job & { phase: 'drain' }): Promise<DrainResult[]> {
@@ -66,7 +66,10 @@ export async function drainPhase(job: Job & { phase: 'drain' }): Promise<DrainRe
   await readUnread(job, job.accounts.drain);
   for (const waiting of job.waiting) {
     const tools: Tool[] = [...rsxccBuilds(job), ...(waiting > 0 && job.withPeer ? ['go-sendxmpp' as const] : [])];
-    const rows = tools.map((tool): DrainResult => ({ server: job.server, nodes: job.nodes, tool, waiting, wallMs: [], firstMs: [], tailMs: [], shown: waiting, peakRssKb: 0, floorRssKb }));
+    const rows = tools.map((tool): DrainResult => {
+      const tail = tool === 'go-sendxmpp' ? {} : { tailMs: [] };
+      return { server: job.server, nodes: job.nodes, tool, waiting, wallMs: [], firstMs: [], ...tail, shown: waiting, peakRssKb: 0, floorRssKb };
+    });
     // In turn, the order reversed every other round, so that a machine getting busier or quieter
     // weighs on every tool alike.
     const rounds = waiting === 0 ? job.emptyRuns : job.drainRuns;
@@ -76,10 +79,8 @@ export async function drainPhase(job: Job & { phase: 'drain' }): Promise<DrainRe
         await fill(job, job.accounts.drain, waiting, marker);
         const { ms, firstMs, tailMs, shown, rssKb } = await (row.tool === 'go-sendxmpp' ? drainPeer(job, waiting, marker) : drainRsxcc(job, row.tool, waiting, marker));
         row.wallMs.push(ms);
-        if (shown > 0) {
-          row.firstMs!.push(firstMs);
-          row.tailMs!.push(tailMs);
-        }
+        if (shown > 0) row.firstMs!.push(firstMs);
+        if (shown > 0 && tailMs !== undefined) row.tailMs!.push(tailMs);
         row.shown = Math.min(row.shown, shown);
         row.peakRssKb = Math.max(row.peakRssKb, rssKb);
         log(`unread via ${job.server}, ${waiting} waiting, ${row.tool}, round ${round + 1} of ${rounds}: ${shown} shown, ${Math.round(ms)} ms`);

@@ -31,7 +31,7 @@ export interface DrainResult {
   waiting: number;
   /** Start to exit (rsxcc), start to the last message printed (go-sendxmpp never exits by itself). */
   wallMs: number[];
-  /** Start to the first message printed, and the last message to exit (0 for go-sendxmpp): where the fixed costs are. */
+  /** Start to the first message printed, and (rsxcc) the last message to exit: where the fixed costs are. */
   firstMs?: number[];
   tailMs?: number[];
   shown: number;
